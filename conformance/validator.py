@@ -1,0 +1,135 @@
+"""Turn a request or a response into a list of precise violations.
+
+>>> v = Validator("midtrans")
+>>> [x.rule for x in v.validate_request("capture", {"transaction_id": "t-1", "gross_amount": 30000.0})]
+['midtrans.gross-amount.decimal-literal']
+>>> v.validate_response("capture", {"status_code": "412",
+...     "status_message": "Merchant cannot modify the status of the transaction"}, status=412)
+[]
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import httpx
+
+from . import rules as _rules
+from ._messages import NOT_JSON, Message, request_message, response_message
+from ._schemas import CompiledSchemas
+from .specs import PROFILES, Operation, Spec, check_choice, load_spec
+from .violations import MISSING, Violation
+
+__all__ = ["Validator", "validate_request", "validate_response"]
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(provider: str, profile: str, specs_dir: str | None) -> CompiledSchemas:
+    return CompiledSchemas(load_spec(provider, specs_dir), profile)
+
+
+class Validator:
+    """Checks one provider's traffic against ``specs/`` in one profile.
+
+    *profile* is ``documented`` (the providers' documentation only) or
+    ``observed`` (documentation plus what the sandboxes are seen to do).
+    Compiled schemas are shared by every validator of the same provider and profile.
+    """
+
+    def __init__(
+        self, provider: str, *, profile: str = "documented", specs_dir: str | None = None
+    ) -> None:
+        check_choice("profile", profile, PROFILES)
+        self.spec: Spec = load_spec(provider, specs_dir)
+        self.provider = provider
+        self.profile = profile
+        self._schemas = _compiled(provider, profile, specs_dir)
+
+    def __repr__(self) -> str:
+        return f"Validator({self.provider!r}, profile={self.profile!r})"
+
+    def validate_request(
+        self, operation: str, request: httpx.Request | Any
+    ) -> list[Violation]:
+        """Violations of a request: an :class:`httpx.Request` or a bare JSON body."""
+        op = self.spec.operation(operation)
+        msg = request_message(request)
+        found = self._schema_violations(op.request_schema, msg)
+        return found + self._rule_violations("request", op, msg, None)
+
+    def validate_response(
+        self,
+        operation: str,
+        response: httpx.Response | Any,
+        *,
+        request: httpx.Request | Any | None = None,
+        status: int | None = None,
+    ) -> list[Violation]:
+        """Violations of a response: an :class:`httpx.Response`, or a bare body and *status*.
+
+        Pass the *request* to also check what the response must echo from it.
+        """
+        op = self.spec.operation(operation)
+        msg = response_message(response, status)
+        sent = None if request is None else request_message(request)
+        uri = op.response_schema(msg.status or 0)
+        found = self._schema_violations(uri, msg)
+        return found + self._rule_violations("response", op, sent, msg)
+
+    def _schema_violations(self, uri: str | None, msg: Message) -> list[Violation]:
+        if uri is None or msg.body is NOT_JSON or msg.body is MISSING:
+            return []  # the rules report a missing or unreadable body
+        return self._schemas.violations(uri, msg.body)
+
+    def _rule_violations(
+        self, phase: _rules._base.Phase, op: Operation, request: Message | None,
+        response: Message | None,
+    ) -> list[Violation]:
+        params: dict[str, str] = {}
+        if request is not None and request.path is not None:
+            found = op.pattern.fullmatch(request.path)
+            params = found.groupdict() if found else {}
+        ctx = _rules.Context(self.spec, op, request, response, params)
+        out = []
+        for rule in _rules.rules_for(self.provider, phase, op.name, self.profile):
+            for failure in rule.check(ctx):
+                out.append(
+                    Violation(
+                        rule=rule.id,
+                        message=failure.message,
+                        pointer=failure.pointer,
+                        expected=failure.expected,
+                        actual=failure.actual,
+                        severity=rule.severity,
+                        source=self.spec.source(rule.source),
+                    )
+                )
+        return out
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(provider: str, profile: str) -> Validator:
+    return Validator(provider, profile=profile)
+
+
+def validate_request(
+    provider: str, operation: str, request: httpx.Request | Any, *, profile: str = "documented"
+) -> list[Violation]:
+    """Shortcut for ``Validator(provider, profile=profile).validate_request(...)``."""
+    return _validator(provider, profile).validate_request(operation, request)
+
+
+def validate_response(
+    provider: str,
+    operation: str,
+    response: httpx.Response | Any,
+    *,
+    request: httpx.Request | Any | None = None,
+    status: int | None = None,
+    profile: str = "documented",
+) -> list[Violation]:
+    """Shortcut for ``Validator(provider, profile=profile).validate_response(...)``."""
+    return _validator(provider, profile).validate_response(
+        operation, response, request=request, status=status
+    )

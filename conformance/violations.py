@@ -1,0 +1,105 @@
+"""Conformance failures as values.
+
+A :class:`Violation` says which rule failed, where (a JSON pointer into the
+checked document), what was expected, what was received, and the doc quote or
+provider fact the rule rests on.
+
+>>> v = Violation(rule="midtrans.capture-request.gross-amount", message="decimal amount",
+...               pointer="/gross_amount", expected="an integer", actual=30000.5)
+>>> print(v)
+[error] midtrans.capture-request.gross-amount at /gross_amount: decimal amount (expected 'an integer', received 30000.5)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["MISSING", "Severity", "Source", "Violation"]
+
+
+class _Missing:
+    """Marks a value that is absent from the document (distinct from JSON ``null``)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Severity(str, enum.Enum):
+    """How much a violation matters: ``error`` breaks the contract, ``warning`` is advice."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The doc quote or provider fact a rule rests on (an entry of ``sources.json``)."""
+
+    id: str
+    kind: str
+    ref: str
+    quote: str
+
+    def __str__(self) -> str:
+        return f"{self.ref} ({self.kind}): {self.quote!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule in one document."""
+
+    rule: str
+    message: str
+    pointer: str = ""
+    expected: Any = None
+    actual: Any = None
+    severity: Severity = Severity.ERROR
+    source: Source | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        where = self.pointer or "/"
+        return (
+            f"[{self.severity}] {self.rule} at {where}: {self.message} "
+            f"(expected {self.expected!r}, received {self.actual!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping; an absent value is written as the string ``"<missing>"``."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "pointer": self.pointer,
+            "message": self.message,
+            "expected": _jsonable(self.expected),
+            "actual": _jsonable(self.actual),
+            "source": None
+            if self.source is None
+            else {
+                "id": self.source.id,
+                "kind": self.source.kind,
+                "ref": self.source.ref,
+                "quote": self.source.quote,
+            },
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    return repr(value) if value is MISSING else value

@@ -1,0 +1,53 @@
+"""The public surface is exactly what ``__all__`` says, and every name resolves."""
+
+import conformance
+
+EXPECTED = {
+    "MISSING",
+    "PROFILES",
+    "PROVIDERS",
+    "ConformanceError",
+    "Example",
+    "InputError",
+    "Operation",
+    "Severity",
+    "Source",
+    "Spec",
+    "SpecError",
+    "UsageError",
+    "Validator",
+    "Violation",
+    "iter_examples",
+    "load_spec",
+    "specs_root",
+    "validate_request",
+    "validate_response",
+}
+
+
+def test_all_is_pinned() -> None:
+    assert set(conformance.__all__) == EXPECTED
+    assert len(conformance.__all__) == len(EXPECTED)
+
+
+def test_every_public_name_resolves() -> None:
+    for name in conformance.__all__:
+        assert getattr(conformance, name) is not None, name
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    try:
+        conformance.nothing_here  # noqa: B018
+    except AttributeError as exc:
+        assert "nothing_here" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_typed_marker_ships(repo_root) -> None:
+    assert (repo_root / "conformance" / "py.typed").is_file()
+
+
+def test_exception_tree_has_one_root() -> None:
+    for name in ("UsageError", "SpecError", "InputError"):
+        assert issubclass(getattr(conformance, name), conformance.ConformanceError)
