@@ -149,7 +149,9 @@ class CompiledSchemas:
                 )
             return
         expected, message = _expectation(error, self)
-        yield self._violation(uri, parts, prefix, message, expected, error.instance, error.validator)
+        yield self._violation(
+            uri, parts, prefix, message, expected, error.instance, error.validator, error.schema
+        )
 
     def _violation(
         self,
@@ -160,8 +162,15 @@ class CompiledSchemas:
         expected: Any,
         actual: Any,
         keyword: Any = "required",
+        own: Any = None,
     ) -> Violation:
-        rule, source = self.annotation(uri, parts)
+        # The failing keyword's own schema names the rule best; else the innermost
+        # annotation on the way to the failing location.
+        if isinstance(own, dict) and "x-rule" in own:
+            rule: str | None = own["x-rule"]
+            source = self.spec.source(own.get("x-source")) or self.annotation(uri, parts)[1]
+        else:
+            rule, source = self.annotation(uri, parts)
         return Violation(
             rule=rule or self._fallback(uri, str(keyword or "forbidden")),
             message=message,
@@ -179,8 +188,6 @@ class CompiledSchemas:
         """The values of a ``oneOf``/``anyOf`` made only of ``const`` branches (a catalogue)."""
         values = []
         for branch in branches:
-            if isinstance(branch, dict) and "$ref" in branch and "const" not in branch:
-                branch = self.registry.resolver().lookup(branch["$ref"]).contents
             if not isinstance(branch, dict) or "const" not in branch:
                 return None
             values.append(branch["const"])

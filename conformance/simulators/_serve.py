@@ -1,0 +1,65 @@
+"""Serving a simulator over HTTP with uvicorn: in the foreground, or in a thread for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+__all__ = ["bind", "serve", "served"]
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 lets the system pick a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
+    """Serve until Ctrl-C or SIGTERM (uvicorn shuts down cleanly on both)."""
+    sock = bind(host, port)
+    announce(url_of(sock))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def served(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve *app* in a background thread; yields its base URL.
+
+    >>> from starlette.responses import PlainTextResponse
+    >>> import httpx
+    >>> with served(PlainTextResponse("hi")) as url:
+    ...     httpx.get(url).text
+    'hi'
+    """
+    sock = bind(host, port)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the simulator did not start within 10 s")
+        time.sleep(0.01)
+    try:
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

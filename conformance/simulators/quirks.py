@@ -1,0 +1,118 @@
+"""The catalogue of deliberate non-conformances the simulators can switch on.
+
+One quirk at a time turns a conformant simulator into a subtly broken one, so
+the conformance suite can prove that each of its checks fires. Each entry
+names what should detect it: a validator rule id, or a scenario of the suite.
+
+>>> get("midtrans", "gross-amount-number").detected_by
+'midtrans.capture-response.gross-amount'
+>>> get("pivot", "teleport")
+Traceback (most recent call last):
+...
+ValueError: unknown pivot quirk 'teleport'; see capture-conformance serve pivot --help
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["QUIRKS", "Quirk", "get", "names"]
+
+
+@dataclass(frozen=True)
+class Quirk:
+    provider: str
+    name: str
+    description: str
+    detected_by: str
+
+
+QUIRKS: tuple[Quirk, ...] = (
+    # Midtrans: response shape
+    Quirk("midtrans", "gross-amount-number", "capture answers gross_amount as a JSON number",
+          "midtrans.capture-response.gross-amount"),
+    Quirk("midtrans", "gross-amount-one-decimal", "capture answers gross_amount as \"30000.0\"",
+          "midtrans.capture-response.gross-amount"),
+    Quirk("midtrans", "status-code-integer", "status_code is the number 200, not \"200\"",
+          "midtrans.capture-response.status-code"),
+    Quirk("midtrans", "transaction-status-captured", "capture answers transaction_status \"captured\"",
+          "midtrans.capture-response.transaction-status"),
+    Quirk("midtrans", "masked-card-full-pan", "masked_card holds the full card number",
+          "midtrans.masked-card.full-pan"),
+    Quirk("midtrans", "missing-transaction-id", "capture success omits transaction_id",
+          "midtrans.capture-response.transaction-id"),
+    Quirk("midtrans", "transaction-time-iso", "transaction_time as 2014-10-31T14:46:44+07:00",
+          "midtrans.capture-response.transaction-time"),
+    Quirk("midtrans", "fraud-status-unknown", "fraud_status \"unchecked\"",
+          "midtrans.capture-response.fraud-status"),
+    Quirk("midtrans", "transaction-id-echo", "capture answers for another transaction_id",
+          "midtrans.capture-response.transaction-id-echo"),
+    Quirk("midtrans", "error-without-message", "error bodies omit status_message",
+          "midtrans.error.status-message"),
+    Quirk("midtrans", "http-status-contradiction", "errors are served with HTTP 500 whatever the body",
+          "midtrans.response.http-status"),
+    Quirk("midtrans", "html-errors", "errors are served as an HTML page",
+          "midtrans.response.json"),
+    # Midtrans: behaviour
+    Quirk("midtrans", "double-capture-accepted", "a second capture succeeds again",
+          "scenario:midtrans.second-capture"),
+    Quirk("midtrans", "over-capture-accepted", "gross_amount above the authorized amount succeeds",
+          "scenario:midtrans.over-capture"),
+    Quirk("midtrans", "decimal-amount-accepted", "a decimal gross_amount is captured",
+          "scenario:midtrans.decimal-amount"),
+    Quirk("midtrans", "unknown-id-500", "an unknown transaction_id answers 500",
+          "scenario:midtrans.unknown-id"),
+    Quirk("midtrans", "bad-key-accepted", "any Authorization is accepted",
+          "scenario:midtrans.wrong-credentials"),
+    Quirk("midtrans", "status-not-updated", "a status read after capture still says authorize",
+          "scenario:midtrans.status-after-capture"),
+    # Pivot: response shape
+    Quirk("pivot", "code-integer", "the success code is the number 0, not \"00\"",
+          "pivot.capture-response.code"),
+    Quirk("pivot", "status-done", "capture answers status \"DONE\"",
+          "pivot.capture-response.status"),
+    Quirk("pivot", "amount-value-string", "amount.value is the string \"12000\"",
+          "pivot.amount.value"),
+    Quirk("pivot", "created-at-local", "createdAt as 30/01/2026",
+          "pivot.capture-response.created-at"),
+    Quirk("pivot", "client-reference-id-capitalised",
+          "the field is spelt PaymentSessionClientReferenceId, as in the seed's table",
+          "pivot.capture-response.payment-session-client-reference-id"),
+    Quirk("pivot", "session-id-mismatch", "paymentSessionId is not the path id",
+          "pivot.capture-response.session-id-echo"),
+    Quirk("pivot", "release-echo-flipped", "releaseRemainingAmount is answered inverted",
+          "pivot.capture-response.release-echo"),
+    Quirk("pivot", "amount-echo-wrong", "the answered amount differs from the request",
+          "pivot.capture-response.amount-echo"),
+    Quirk("pivot", "error-with-data", "error bodies also carry data",
+          "pivot.error.data"),
+    Quirk("pivot", "error-without-message", "error bodies omit message",
+          "pivot.error.message"),
+    Quirk("pivot", "error-code-mismatch", "a 404 carries code api_validation_error",
+          "pivot.error.http-code"),
+    # Pivot: behaviour
+    Quirk("pivot", "over-capture-accepted", "captures above the authorized amount succeed",
+          "scenario:pivot.over-capture"),
+    Quirk("pivot", "capture-after-release-accepted", "captures after release succeed",
+          "scenario:pivot.capture-after-release"),
+    Quirk("pivot", "decimal-idr-accepted", "an IDR amount with a fraction is captured",
+          "scenario:pivot.decimal-amount"),
+    Quirk("pivot", "non-uuid-id-404", "a path id that is not a UUID answers 404, not 400",
+          "scenario:pivot.malformed-id"),
+    Quirk("pivot", "history-not-updated", "GET /v2/payments/{id} does not show captures",
+          "scenario:pivot.status-after-capture"),
+    Quirk("pivot", "expired-token-accepted", "access tokens never expire",
+          "scenario:pivot.expired-token"),
+)
+
+
+def get(provider: str, name: str) -> Quirk:
+    """The quirk *name* of *provider*; ``ValueError`` if there is none."""
+    for quirk in QUIRKS:
+        if quirk.provider == provider and quirk.name == name:
+            return quirk
+    raise ValueError(f"unknown {provider} quirk {name!r}; see capture-conformance serve {provider} --help")
+
+
+def names(provider: str) -> list[str]:
+    return [q.name for q in QUIRKS if q.provider == provider]
