@@ -1,7 +1,8 @@
 """capture-conformance: contract and conformance checks for payment capture APIs.
 
 >>> from conformance import Validator
->>> Validator("pivot").validate_request("capture", {"amount": {"value": 1000, "currency": "IDR"}})[0].rule
+>>> body = {"amount": {"value": 1000, "currency": "IDR"}}
+>>> Validator("pivot").validate_request("capture", body)[0].rule
 'pivot.capture-request.release-remaining-amount'
 
 Names are imported on first use, so that loading the pytest plugin (a

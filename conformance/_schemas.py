@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import jsonschema_rs
 import referencing
+import referencing.exceptions
 from jsonschema.exceptions import ValidationError, best_match
 from referencing.jsonschema import DRAFT202012
 
@@ -99,92 +100,34 @@ class CompiledSchemas:
     def violations(self, uri: str, instance: Any, prefix: str = "") -> list[Violation]:
         """Every failure of *instance* against schema *uri*, as violations.
 
-        *prefix* is prepended to pointers (e.g. ``/amount`` when checking a subdocument).
+        *prefix* is prepended to pointers (e.g. ``/query/card_number`` for a parameter).
         """
         if self.is_valid(uri, instance):
             return []
+        explainer = _Explainer(self, uri, instance, prefix)
         found: dict[tuple[str, str], Violation] = {}
         for error in self.detailed(uri).iter_errors(instance):
-            for violation in self._explain(uri, error, prefix):
+            for violation in explainer.explain(error):
                 found.setdefault((violation.rule, violation.pointer), violation)
         if not found:  # the two engines disagree: still report, never pass silently
             message = next(iter(self.fast(uri).iter_errors(instance))).message
-            rule, source = self.annotation(uri, ())
-            found[(rule, prefix)] = Violation(
-                rule=rule or self._fallback(uri, "schema"),
+            rule, source = explainer.annotation(())
+            violation = Violation(
+                rule=rule or explainer.fallback("schema"),
                 message=message,
                 pointer=prefix,
                 expected="a document valid against the schema",
                 actual=instance,
                 source=source,
             )
+            found[(violation.rule, prefix)] = violation
         return list(found.values())
 
-    def _explain(self, uri: str, error: ValidationError, prefix: str) -> Iterator[Violation]:
-        if error.validator in ("anyOf", "oneOf") and error.context:
-            consts = self._consts(error.validator_value)
-            if consts is None:
-                yield from self._explain(uri, best_match(error.context), prefix)
-                return
-        parts = tuple(error.absolute_path)
-        if error.validator == "required":
-            for name in error.validator_value:
-                if isinstance(error.instance, dict) and name not in error.instance:
-                    path = (*parts, name)
-                    yield self._violation(
-                        uri, path, prefix, f"required field {name!r} is missing", "present", MISSING
-                    )
-            return
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            rule, source = self.annotation(uri, parts)
-            base = rule or self._fallback(uri, "")[:-1]
-            for name in _extras(error.schema, error.instance):
-                yield Violation(
-                    rule=f"{base}.unknown-field",
-                    message=f"field {name!r} is not defined by the spec",
-                    pointer=prefix + _pointer((*parts, name)),
-                    expected="no such field",
-                    actual=error.instance[name],
-                    source=source,
-                )
-            return
-        expected, message = _expectation(error, self)
-        yield self._violation(
-            uri, parts, prefix, message, expected, error.instance, error.validator, error.schema
-        )
+    def annotation(self, uri: str) -> tuple[str | None, Source | None]:
+        """The ``x-rule`` and source a schema's root reports under."""
+        return _Explainer(self, uri, _UNKNOWN, "").annotation(())
 
-    def _violation(
-        self,
-        uri: str,
-        parts: tuple[Any, ...],
-        prefix: str,
-        message: str,
-        expected: Any,
-        actual: Any,
-        keyword: Any = "required",
-        own: Any = None,
-    ) -> Violation:
-        # The failing keyword's own schema names the rule best; else the innermost
-        # annotation on the way to the failing location.
-        if isinstance(own, dict) and "x-rule" in own:
-            rule: str | None = own["x-rule"]
-            source = self.spec.source(own.get("x-source")) or self.annotation(uri, parts)[1]
-        else:
-            rule, source = self.annotation(uri, parts)
-        return Violation(
-            rule=rule or self._fallback(uri, str(keyword or "forbidden")),
-            message=message,
-            pointer=prefix + _pointer(parts),
-            expected=expected,
-            actual=actual,
-            source=source,
-        )
-
-    def _fallback(self, uri: str, keyword: str) -> str:
-        stem = uri.rsplit("/", 1)[-1].removesuffix(".json")
-        return f"{self.spec.provider}.{stem}.{keyword}"
-
-    def _consts(self, branches: Any) -> list[Any] | None:
+    def consts(self, branches: Any) -> list[Any] | None:
         """The values of a ``oneOf``/``anyOf`` made only of ``const`` branches (a catalogue)."""
         values = []
         for branch in branches:
@@ -193,15 +136,101 @@ class CompiledSchemas:
             values.append(branch["const"])
         return values
 
-    @functools.cache  # noqa: B019
-    def annotation(self, uri: str, parts: tuple[Any, ...]) -> tuple[str | None, Source | None]:
-        """The innermost ``x-rule`` (and ``x-source``) on the way from the root to *parts*."""
+    def if_holds(self, schema: Any, instance: Any) -> bool | None:
+        """Whether an ``if`` subschema holds for *instance*; ``None`` when it cannot be told."""
+        if instance is _UNKNOWN:
+            return None
+        try:
+            return bool(jsonschema.Draft202012Validator(schema, registry=self.registry).is_valid(
+                instance
+            ))
+        except referencing.exceptions.Unresolvable:
+            return None
+
+
+_UNKNOWN: Any = object()
+Resolver = referencing._core.Resolver[Any]
+
+
+class _Explainer:
+    """Turns the detailed errors of one document into violations."""
+
+    def __init__(self, compiled: CompiledSchemas, uri: str, root: Any, prefix: str) -> None:
+        self.compiled = compiled
+        self.uri = uri
+        self.root = root
+        self.prefix = prefix
+
+    def explain(self, error: ValidationError) -> Iterator[Violation]:
+        if error.validator in ("anyOf", "oneOf") and error.context:
+            if self.compiled.consts(error.validator_value) is None:
+                yield from self.explain(best_match(error.context))
+                return
+        parts = tuple(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            for name in cast(list[str], error.validator_value):
+                if name not in error.instance:
+                    message = f"required field {name!r} is missing"
+                    yield self.violation((*parts, name), message, "present", MISSING, "required")
+            return
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            rule, source = self.annotation(parts)
+            base = rule or self.fallback("")[:-1]
+            for name in _extras(cast(dict[str, Any], error.schema), error.instance):
+                yield Violation(
+                    rule=f"{base}.unknown-field",
+                    message=f"field {name!r} is not defined by the spec",
+                    pointer=self.prefix + _pointer((*parts, name)),
+                    expected="no such field",
+                    actual=error.instance[name],
+                    source=source,
+                )
+            return
+        expected, message = _expectation(error, self.compiled)
+        keyword = str(error.validator or "forbidden")
+        yield self.violation(parts, message, expected, error.instance, keyword, error.schema)
+
+    def violation(
+        self,
+        parts: tuple[Any, ...],
+        message: str,
+        expected: Any,
+        actual: Any,
+        keyword: str,
+        own: Any = None,
+    ) -> Violation:
+        # The failing keyword's own schema names the rule best; else the innermost
+        # annotation on the way to the failing location.
+        if isinstance(own, dict) and "x-rule" in own:
+            rule: str | None = own["x-rule"]
+            source = self.compiled.spec.source(own.get("x-source")) or self.annotation(parts)[1]
+        else:
+            rule, source = self.annotation(parts)
+        return Violation(
+            rule=rule or self.fallback(keyword),
+            message=message,
+            pointer=self.prefix + _pointer(parts),
+            expected=expected,
+            actual=actual,
+            source=source,
+        )
+
+    def fallback(self, keyword: str) -> str:
+        stem = self.uri.rsplit("/", 1)[-1].removesuffix(".json")
+        return f"{self.compiled.spec.provider}.{stem}.{keyword}"
+
+    def annotation(self, parts: tuple[Any, ...]) -> tuple[str | None, Source | None]:
+        """The innermost ``x-rule`` (and ``x-source``) on the way from the root to *parts*.
+
+        ``if``/``then``/``else`` are followed the way the document itself goes.
+        """
         rule: str | None = None
         source_id: str | None = None
-        resolved = self.registry.resolver().lookup(uri)
-        level = [(resolved.resolver, resolved.contents)]
+        resolved = self.compiled.registry.resolver().lookup(self.uri)
+        level: list[tuple[Resolver, Any]] = [(resolved.resolver, resolved.contents)]
+        instance = self.root
         for depth in range(len(parts) + 1):
-            expanded = list(_expand(level))
+            expanded = list(self._expand(level, instance))
             for _, schema in expanded:
                 if "x-rule" in schema:
                     rule, source_id = schema["x-rule"], schema.get("x-source", source_id)
@@ -209,33 +238,44 @@ class CompiledSchemas:
             if depth == len(parts):
                 break
             level = list(_children(expanded, parts[depth]))
+            instance = _step(instance, parts[depth])
             if not level:
                 break
-        return rule, self.spec.source(source_id)
+        return rule, self.compiled.spec.source(source_id)
+
+    def _expand(
+        self, level: list[tuple[Resolver, Any]], instance: Any
+    ) -> Iterator[tuple[Resolver, dict[str, Any]]]:
+        """Every schema that applies at one instance location, through refs and combinators."""
+        queue, seen = list(level), set()
+        while queue:
+            resolver, schema = queue.pop(0)
+            if not isinstance(schema, dict) or id(schema) in seen:
+                continue
+            seen.add(id(schema))
+            yield resolver, schema
+            if isinstance(schema.get("$ref"), str):
+                target = resolver.lookup(schema["$ref"])
+                queue.append((target.resolver, target.contents))
+            for key in ("allOf", "anyOf", "oneOf"):
+                queue.extend((resolver, sub) for sub in schema.get(key, ()))
+            if "if" in schema:
+                holds = self.compiled.if_holds(schema["if"], instance)
+                branches = {True: ("then",), False: ("else",), None: ("then", "else")}[holds]
+                queue.extend((resolver, schema[b]) for b in branches if b in schema)
 
 
-def _expand(
-    level: list[tuple[referencing._core.Resolver[Any], Any]],
-) -> Iterator[tuple[referencing._core.Resolver[Any], dict[str, Any]]]:
-    """Every schema that applies at one instance location, through refs and combinators."""
-    queue, seen = list(level), set()
-    while queue:
-        resolver, schema = queue.pop(0)
-        if not isinstance(schema, dict) or id(schema) in seen:
-            continue
-        seen.add(id(schema))
-        yield resolver, schema
-        if isinstance(schema.get("$ref"), str):
-            target = resolver.lookup(schema["$ref"])
-            queue.append((target.resolver, target.contents))
-        for key in ("allOf", "anyOf", "oneOf"):
-            queue.extend((resolver, sub) for sub in schema.get(key, ()))
-        queue.extend((resolver, schema[key]) for key in ("then", "else") if key in schema)
+def _step(instance: Any, part: Any) -> Any:
+    if isinstance(instance, dict) and part in instance:
+        return instance[part]
+    if isinstance(instance, list) and isinstance(part, int) and part < len(instance):
+        return instance[part]
+    return _UNKNOWN
 
 
 def _children(
-    expanded: list[tuple[referencing._core.Resolver[Any], dict[str, Any]]], key: Any
-) -> Iterator[tuple[referencing._core.Resolver[Any], Any]]:
+    expanded: list[tuple[Resolver, dict[str, Any]]], key: Any
+) -> Iterator[tuple[Resolver, Any]]:
     for resolver, schema in expanded:
         if isinstance(key, int):
             prefix = schema.get("prefixItems", [])
@@ -273,7 +313,7 @@ def _expectation(error: ValidationError, compiled: CompiledSchemas) -> tuple[Any
     if keyword == "pattern":
         return f"a string matching {value!r}", f"does not match {value!r}"
     if keyword in ("anyOf", "oneOf"):
-        consts = compiled._consts(value)
+        consts = compiled.consts(value)
         return consts, f"is not a catalogued value; expected one of {consts!r}"
     bounds = {
         "minimum": ">=",
@@ -296,4 +336,3 @@ def _expectation(error: ValidationError, compiled: CompiledSchemas) -> tuple[Any
 
 def _pointer(parts: tuple[Any, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-

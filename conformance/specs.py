@@ -38,6 +38,7 @@ __all__ = [
     "PROFILES",
     "PROVIDERS",
     "Operation",
+    "Parameter",
     "Spec",
     "load_spec",
     "specs_root",
@@ -77,6 +78,16 @@ def specs_root(specs_dir: str | os.PathLike[str] | None = None) -> Traversable:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A path, query or header parameter of an operation; *schema* is a schema URI."""
+
+    name: str
+    location: str
+    required: bool
+    schema: str
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation of an OpenAPI document, named by its ``operationId``."""
 
@@ -85,6 +96,7 @@ class Operation:
     path: str
     request_schema: str | None
     responses: Mapping[str, str]
+    parameters: tuple[Parameter, ...]
     pattern: re.Pattern[str] = field(repr=False, compare=False)
 
     def response_schema(self, status: int) -> str | None:
@@ -136,7 +148,7 @@ class Spec:
         return f"{BASE_URI}{self.provider}/schemas/{name}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
     """Parse ``specs/<provider>`` once; later calls return the same object."""
     check_choice("provider", provider, PROVIDERS)
@@ -161,7 +173,8 @@ def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
     for path, item in openapi.get("paths", {}).items():
         for method in _METHODS:
             if method in item:
-                op = _operation(openapi, doc_uri, path, method, item[method], schemas)
+                shared = item.get("parameters", [])
+                op = _operation(openapi, doc_uri, path, method, item[method], shared, schemas)
                 operations[op.name] = op
     return Spec(provider, root, openapi, schemas, sources, operations)
 
@@ -178,18 +191,14 @@ def _operation(
     path: str,
     method: str,
     raw: Mapping[str, Any],
+    shared: list[Any],
     schemas: dict[str, Any],
 ) -> Operation:
     name = raw.get("operationId") or f"{method} {path}"
 
-    def schema_of(holder: Mapping[str, Any] | None, label: str) -> str | None:
-        holder = _deref(openapi, holder or {})
-        content = holder.get("content", {}).get("application/json")
-        if not content or "schema" not in content:
-            return None
-        schema = content["schema"]
+    def register(schema: Mapping[str, Any], label: str) -> str:
         ref = schema.get("$ref")
-        if ref and not ref.startswith("#"):
+        if isinstance(ref, str) and not ref.startswith("#") and len(schema) == 1:
             return urljoin(doc_uri, ref)
         # An inline schema (or one in components) becomes a resource of its own,
         # beside openapi.yaml so that its relative references still resolve.
@@ -197,11 +206,30 @@ def _operation(
         schemas[uri] = _deref(openapi, schema)
         return uri
 
+    def schema_of(holder: Mapping[str, Any] | None, label: str) -> str | None:
+        holder = _deref(openapi, holder or {})
+        content = holder.get("content", {}).get("application/json")
+        if not content or "schema" not in content:
+            return None
+        return register(content["schema"], label)
+
     responses = {
         str(code): uri
         for code, resp in raw.get("responses", {}).items()
         if (uri := schema_of(resp, str(code))) is not None
     }
+    parameters = []
+    for raw_param in [*shared, *raw.get("parameters", [])]:
+        param = _deref(openapi, raw_param)
+        location = param["in"]
+        parameters.append(
+            Parameter(
+                name=param["name"],
+                location=location,
+                required=bool(param.get("required", location == "path")),
+                schema=register(param.get("schema", {}), f"{location}.{param['name']}"),
+            )
+        )
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
     return Operation(
         name=name,
@@ -209,6 +237,7 @@ def _operation(
         path=path,
         request_schema=schema_of(raw.get("requestBody"), "request"),
         responses=responses,
+        parameters=tuple(parameters),
         pattern=re.compile(regex),
     )
 

@@ -1,7 +1,8 @@
 """Turn a request or a response into a list of precise violations.
 
 >>> v = Validator("midtrans")
->>> [x.rule for x in v.validate_request("capture", {"transaction_id": "t-1", "gross_amount": 30000.0})]
+>>> body = {"transaction_id": "t-1", "gross_amount": 30000.0}
+>>> [x.rule for x in v.validate_request("capture", body)]
 ['midtrans.gross-amount.decimal-literal']
 >>> v.validate_response("capture", {"status_code": "412",
 ...     "status_message": "Merchant cannot modify the status of the transaction"}, status=412)
@@ -24,7 +25,7 @@ from .violations import MISSING, Violation
 __all__ = ["Validator", "validate_request", "validate_response"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(provider: str, profile: str, specs_dir: str | None) -> CompiledSchemas:
     return CompiledSchemas(load_spec(provider, specs_dir), profile)
 
@@ -49,13 +50,12 @@ class Validator:
     def __repr__(self) -> str:
         return f"Validator({self.provider!r}, profile={self.profile!r})"
 
-    def validate_request(
-        self, operation: str, request: httpx.Request | Any
-    ) -> list[Violation]:
+    def validate_request(self, operation: str, request: httpx.Request | Any) -> list[Violation]:
         """Violations of a request: an :class:`httpx.Request` or a bare JSON body."""
         op = self.spec.operation(operation)
         msg = request_message(request)
         found = self._schema_violations(op.request_schema, msg)
+        found += self._parameter_violations(op, msg)
         return found + self._rule_violations("request", op, msg, None)
 
     def validate_response(
@@ -82,8 +82,43 @@ class Validator:
             return []  # the rules report a missing or unreadable body
         return self._schemas.violations(uri, msg.body)
 
+    def _parameter_violations(self, op: Operation, msg: Message) -> list[Violation]:
+        """Path, query and header parameters; a bare body (no method) has none to check."""
+        if msg.method is None:
+            return []
+        path = op.pattern.fullmatch(msg.path or "")
+        values = {
+            "path": path.groupdict() if path else {},
+            "query": msg.query,
+            "header": msg.headers if msg.headers is not None else {},
+        }
+        found: list[Violation] = []
+        for param in op.parameters:
+            where = values.get(param.location, {})
+            pointer = f"/{'headers' if param.location == 'header' else param.location}/"
+            pointer += param.name.lower() if param.location == "header" else param.name
+            value = where.get(param.name)
+            if value is not None:
+                found += self._schemas.violations(param.schema, value, prefix=pointer)
+            elif param.required and (param.location != "path" or path is not None):
+                rule, source = self._schemas.annotation(param.schema)
+                found.append(
+                    Violation(
+                        rule=rule or f"{self.provider}.{op.name}-request.{param.name.lower()}",
+                        message=f"required {param.location} parameter {param.name!r} is missing",
+                        pointer=pointer,
+                        expected="present",
+                        actual=MISSING,
+                        source=source,
+                    )
+                )
+        return found
+
     def _rule_violations(
-        self, phase: _rules._base.Phase, op: Operation, request: Message | None,
+        self,
+        phase: _rules._base.Phase,
+        op: Operation,
+        request: Message | None,
         response: Message | None,
     ) -> list[Violation]:
         params: dict[str, str] = {}
@@ -108,7 +143,7 @@ class Validator:
         return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(provider: str, profile: str) -> Validator:
     return Validator(provider, profile=profile)
 

@@ -16,15 +16,25 @@ def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 
 def test_conformant_request_exits_0() -> None:
-    done = run("validate", "midtrans", "request", "-",
-               stdin='{"transaction_id": "be4f3e44-d6ee-4355-8c64-c1d1dc7f4590", "gross_amount": 145000}')
+    done = run(
+        "validate",
+        "midtrans",
+        "request",
+        "-",
+        stdin='{"transaction_id": "be4f3e44-d6ee-4355-8c64-c1d1dc7f4590", "gross_amount": 145000}',
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == "conformant"
 
 
 def test_violation_exits_1_and_names_rule_and_field() -> None:
-    done = run("validate", "midtrans", "request", "-",
-               stdin='{"transaction_id": "t-1", "gross_amount": 30000.0}')
+    done = run(
+        "validate",
+        "midtrans",
+        "request",
+        "-",
+        stdin='{"transaction_id": "t-1", "gross_amount": 30000.0}',
+    )
     assert done.returncode == 1
     assert (
         "[error] midtrans.gross-amount.decimal-literal at /gross_amount: gross_amount is written"
@@ -34,11 +44,22 @@ def test_violation_exits_1_and_names_rule_and_field() -> None:
 
 
 def test_json_format_is_machine_readable() -> None:
-    done = run("validate", "pivot", "response", "-", "--status", "200", "--format", "json",
-               stdin='{"code": 0, "message": "Success", "data": {}}')
+    done = run(
+        "validate",
+        "pivot",
+        "response",
+        "-",
+        "--status",
+        "200",
+        "--format",
+        "json",
+        stdin='{"code": 0, "message": "Success", "data": {}}',
+    )
     assert done.returncode == 1
     found = json.loads(done.stdout)
-    assert {"rule", "severity", "pointer", "expected", "actual", "message", "source"} <= set(found[0])
+    assert {"rule", "severity", "pointer", "expected", "actual", "message", "source"} <= set(
+        found[0]
+    )
     assert any(v["pointer"] == "/code" for v in found)
 
 
@@ -46,9 +67,16 @@ def test_json_format_is_machine_readable() -> None:
     ("args", "stdin", "message"),
     [
         (("validate", "midtrans", "request", "-"), "not json", "<stdin>: not a JSON document"),
-        (("validate", "stripe", "request", "-"), "{}", "'stripe' is not one of 'midtrans', 'pivot'"),
-        (("validate", "midtrans", "request", "-", "--operation", "refund"), "{}",
-         "unknown midtrans operation 'refund'; choose one of: capture, token, charge, status"),
+        (
+            ("validate", "stripe", "request", "-"),
+            "{}",
+            "'stripe' is not one of 'midtrans', 'pivot'",
+        ),
+        (
+            ("validate", "midtrans", "request", "-", "--operation", "refund"),
+            "{}",
+            "unknown midtrans operation 'refund'; choose one of: capture, token, charge, status",
+        ),
         (("validate", "midtrans", "request", "/no/such/file.json"), "", "No such file"),
     ],
     ids=["not-json", "unknown-provider", "unknown-operation", "missing-file"],

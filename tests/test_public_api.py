@@ -1,5 +1,7 @@
 """The public surface is exactly what ``__all__`` says, and every name resolves."""
 
+import pytest
+
 import conformance
 
 EXPECTED = {
@@ -36,12 +38,8 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
-    try:
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
         conformance.nothing_here  # noqa: B018
-    except AttributeError as exc:
-        assert "nothing_here" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
 
 
 def test_typed_marker_ships(repo_root) -> None:

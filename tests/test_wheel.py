@@ -29,15 +29,27 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_specs(wheel, tmp_path) -> No
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-         "--no-index", "-q", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )
     # The kit's dependencies come from this environment; the kit itself only from the wheel.
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     Path(site, "_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
     probe = (
@@ -46,9 +58,16 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_specs(wheel, tmp_path) -> No
         "print(json.dumps({'module': conformance.__file__, 'root': str(specs_root()),"
         " 'ops': sorted(spec.operations)}))"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CAPTURE_CONFORMANCE_SPECS")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CAPTURE_CONFORMANCE_SPECS")
+    }
     done = subprocess.run(
-        [str(python), "-c", probe], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+        [str(python), "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     found = json.loads(done.stdout)
     assert found["module"].startswith(str(env_dir))

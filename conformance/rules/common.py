@@ -13,7 +13,7 @@ from .._messages import NOT_JSON
 from ..violations import MISSING
 from ._base import Context, Failure, rule
 
-__all__ = ["basic_auth_user", "digits_run", "header_pointer", "json_media_failures"]
+__all__ = ["basic_auth_user", "digit_count", "header_pointer", "json_media_failures"]
 
 
 def header_pointer(name: str) -> str:
@@ -50,15 +50,13 @@ def basic_auth_user(value: str | None) -> str | None:
     return user if sep else None
 
 
-def digits_run(value: Any) -> int:
-    """The longest run of digits in *value* (0 for non-strings)."""
-    if not isinstance(value, str):
-        return 0
-    best = run = 0
-    for char in value:
-        run = run + 1 if char.isdigit() else 0
-        best = max(best, run)
-    return best
+def digit_count(value: Any) -> int:
+    """How many digits *value* shows, whatever separates them (0 for non-strings).
+
+    >>> digit_count("4811 1111 1111 1114"), digit_count("48111111-1114")
+    (16, 12)
+    """
+    return sum(char.isdigit() for char in value) if isinstance(value, str) else 0
 
 
 # Structural rules every provider shares; each provider names its own source.
@@ -82,9 +80,11 @@ def _response_json(ctx: Context) -> Iterator[Failure]:
 
 def _request_json(ctx: Context) -> Iterator[Failure]:
     """A request body, where the operation takes one, is a JSON document."""
-    if ctx.request is not None and ctx.operation.request_schema is not None:
-        if ctx.request.body in (NOT_JSON, MISSING):
-            yield Failure("", "a JSON body", _excerpt(ctx.request.raw), "request body is not JSON")
+    request = ctx.request
+    if request is None or ctx.operation.request_schema is None:
+        return
+    if request.body in (NOT_JSON, MISSING):
+        yield Failure("", "a JSON body", _excerpt(request.raw), "request body is not JSON")
 
 
 def _excerpt(raw: bytes) -> str:
@@ -96,9 +96,15 @@ for _provider, _status_source, _json_source in (
     ("midtrans", "midtrans.status-code-catalogue", "midtrans.headers"),
     ("pivot", "pivot.error-table", "pivot.error-envelope"),
 ):
-    rule(f"{_provider}.response.undocumented-status", provider=_provider, phase="response",
-         source=_status_source)(_undocumented_status)
-    rule(f"{_provider}.response.json", provider=_provider, phase="response",
-         source=_json_source)(_response_json)
-    rule(f"{_provider}.request.json", provider=_provider, phase="request",
-         source=_json_source)(_request_json)
+    rule(
+        f"{_provider}.response.undocumented-status",
+        provider=_provider,
+        phase="response",
+        source=_status_source,
+    )(_undocumented_status)
+    rule(f"{_provider}.response.json", provider=_provider, phase="response", source=_json_source)(
+        _response_json
+    )
+    rule(f"{_provider}.request.json", provider=_provider, phase="request", source=_json_source)(
+        _request_json
+    )

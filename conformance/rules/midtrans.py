@@ -7,7 +7,7 @@ from typing import Any
 
 from ..violations import MISSING, Severity
 from ._base import Context, Failure, rule
-from .common import basic_auth_user, digits_run, header_pointer, json_media_failures
+from .common import basic_auth_user, digit_count, header_pointer, json_media_failures
 
 _P = "midtrans"
 _AUTHED = {"capture", "charge", "status"}
@@ -100,20 +100,6 @@ def accept(ctx: Context) -> Iterator[Failure]:
 
 
 @rule(
-    "midtrans.request.client-key",
-    provider=_P,
-    phase="request",
-    operations={"token"},
-    source="midtrans.auth-basic",
-)
-def client_key(ctx: Context) -> Iterator[Failure]:
-    """Card tokenisation is authorised by the ``client_key`` query parameter."""
-    if ctx.request is not None and ctx.request.method is not None:
-        if not ctx.request.query.get("client_key"):
-            yield Failure("/query/client_key", "a client key", MISSING, "client_key is missing")
-
-
-@rule(
     "midtrans.response.http-status",
     provider=_P,
     phase="response",
@@ -141,9 +127,12 @@ def http_status_agrees(ctx: Context) -> Iterator[Failure]:
     source="midtrans.masked-card",
 )
 def masked_card_not_pan(ctx: Context) -> Iterator[Failure]:
-    """``masked_card`` holds the first 8 and last 4 digits, never a full card number."""
+    """``masked_card`` holds the first 8 and last 4 digits, never a full card number.
+
+    A card number has at least 13 digits; a masked one shows 12, however separated.
+    """
     masked = _body(ctx.response).get("masked_card")
-    if digits_run(masked) >= 13:
+    if digit_count(masked) >= 13:
         yield Failure(
             "/masked_card",
             "first 8 and last 4 digits, e.g. '48111111-1114'",

@@ -107,14 +107,15 @@ def session_id_echo(ctx: Context) -> Iterator[Failure]:
     """``data.paymentSessionId`` is the payment session id of the request path."""
     sent = ctx.path_params.get("id")
     data = _data(ctx)
-    if _success(ctx) and sent is not None and "paymentSessionId" in data:
-        if data["paymentSessionId"] != sent:
-            yield Failure(
-                "/data/paymentSessionId",
-                sent,
-                data["paymentSessionId"],
-                "paymentSessionId differs from the path id",
-            )
+    if not _success(ctx) or sent is None or "paymentSessionId" not in data:
+        return
+    if data["paymentSessionId"] != sent:
+        yield Failure(
+            "/data/paymentSessionId",
+            sent,
+            data["paymentSessionId"],
+            "paymentSessionId differs from the path id",
+        )
 
 
 @rule(
@@ -128,14 +129,15 @@ def release_echo(ctx: Context) -> Iterator[Failure]:
     """``data.releaseRemainingAmount`` echoes the request."""
     sent = _body(ctx.request).get("releaseRemainingAmount", MISSING)
     data = _data(ctx)
-    if _success(ctx) and isinstance(sent, bool) and "releaseRemainingAmount" in data:
-        if data["releaseRemainingAmount"] is not sent:
-            yield Failure(
-                "/data/releaseRemainingAmount",
-                sent,
-                data["releaseRemainingAmount"],
-                "releaseRemainingAmount differs from the request",
-            )
+    if not _success(ctx) or not isinstance(sent, bool) or "releaseRemainingAmount" not in data:
+        return
+    if data["releaseRemainingAmount"] is not sent:
+        yield Failure(
+            "/data/releaseRemainingAmount",
+            sent,
+            data["releaseRemainingAmount"],
+            "releaseRemainingAmount differs from the request",
+        )
 
 
 @rule(
@@ -167,15 +169,20 @@ def amount_echo(ctx: Context) -> Iterator[Failure]:
 def error_code_matches_status(ctx: Context) -> Iterator[Failure]:
     """An error's ``code`` and ``error.type`` are the ones the error table gives its HTTP status."""
     response, body = ctx.response, _body(ctx.response)
-    if response is None or response.status < 400 or not isinstance(body.get("code"), str):
+    status = response.status if response is not None else None
+    if status is None or status < 400 or not isinstance(body.get("code"), str):
         return
     entries = {e["const"]: e for e in ctx.spec.catalogue("error_code")}
     code = body["code"]
-    allowed = sorted(c for c, e in entries.items() if response.status in e.get("x-http-status", ()))
+    allowed = sorted(c for c, e in entries.items() if status in e.get("x-http-status", ()))
     if code in entries and allowed and code not in allowed:
-        yield Failure("/code", allowed, code, f"code is not one the table gives HTTP {response.status}")
+        yield Failure(
+            "/code", allowed, code, f"code is not one the table gives HTTP {status}"
+        )
     error = body.get("error")
     if code in entries and isinstance(error, dict) and isinstance(error.get("type"), str):
         types = entries[code].get("x-error-type", ())
         if types and error["type"] not in types:
-            yield Failure("/error/type", list(types), error["type"], f"error.type does not fit {code!r}")
+            yield Failure(
+                "/error/type", list(types), error["type"], f"error.type does not fit {code!r}"
+            )
