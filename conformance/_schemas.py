@@ -149,6 +149,7 @@ class CompiledSchemas:
 
 
 _UNKNOWN: Any = object()
+_ANY: Any = object()
 Resolver = referencing._core.Resolver[Any]
 
 
@@ -167,14 +168,23 @@ class _Explainer:
                 yield from self.explain(best_match(error.context))
                 return
         parts = tuple(error.absolute_path)
+        expect = _ANY if error.validator is None else error.validator_value
+        rule, source_id, node = self.along(tuple(error.absolute_schema_path), expect)
         if error.validator == "required" and isinstance(error.instance, dict):
             for name in cast(list[str], error.validator_value):
                 if name not in error.instance:
-                    message = f"required field {name!r} is missing"
-                    yield self.violation((*parts, name), message, "present", MISSING, "required")
+                    prop = node.get("properties", {}).get(name) if isinstance(node, dict) else None
+                    own = self._annotated(prop)
+                    # A property with a rule of its own names the failure; else the
+                    # schema that demands the field (e.g. an observed-only `required`).
+                    at = own if own[0] else (rule, source_id)
+                    yield self.violation(
+                        (*parts, name), f"required field {name!r} is missing", "present",
+                        MISSING, "required", at,
+                    )
             return
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            rule, source = self.annotation(parts)
+            source = self.compiled.spec.source(source_id)
             base = rule or self.fallback("")[:-1]
             for name in _extras(cast(dict[str, Any], error.schema), error.instance):
                 yield Violation(
@@ -188,7 +198,7 @@ class _Explainer:
             return
         expected, message = _expectation(error, self.compiled)
         keyword = str(error.validator or "forbidden")
-        yield self.violation(parts, message, expected, error.instance, keyword, error.schema)
+        yield self.violation(parts, message, expected, error.instance, keyword, (rule, source_id))
 
     def violation(
         self,
@@ -197,13 +207,12 @@ class _Explainer:
         expected: Any,
         actual: Any,
         keyword: str,
-        own: Any = None,
+        at: tuple[str | None, str | None] = (None, None),
     ) -> Violation:
-        # The failing keyword's own schema names the rule best; else the innermost
-        # annotation on the way to the failing location.
-        if isinstance(own, dict) and "x-rule" in own:
-            rule: str | None = own["x-rule"]
-            source = self.compiled.spec.source(own.get("x-source")) or self.annotation(parts)[1]
+        """A violation named by *at* (rule, source id), else by the instance location."""
+        if at[0] is not None:
+            rule: str | None = at[0]
+            source = self.compiled.spec.source(at[1])
         else:
             rule, source = self.annotation(parts)
         return Violation(
@@ -218,6 +227,55 @@ class _Explainer:
     def fallback(self, keyword: str) -> str:
         stem = self.uri.rsplit("/", 1)[-1].removesuffix(".json")
         return f"{self.compiled.spec.provider}.{stem}.{keyword}"
+
+    def along(
+        self, schema_path: tuple[Any, ...], expect: Any = _ANY
+    ) -> tuple[str | None, str | None, Any]:
+        """The innermost ``x-rule`` (with its ``x-source``) on the path the validator took.
+
+        *schema_path* ends with the failing keyword, whose value is *expect*.
+        jsonschema's schema paths omit ``$ref`` hops, and a ``$ref`` may have
+        sibling keywords of the same name, so both ways are tried and the one
+        that reaches the failing keyword wins. Returns the rule, its source id
+        and the schema holding the keyword.
+        """
+        resolved = self.compiled.registry.resolver().lookup(self.uri)
+        found = self._walk(resolved.resolver, resolved.contents, schema_path, (None, None), expect)
+        return found if found is not None else (None, None, None)
+
+    def _walk(
+        self,
+        resolver: Resolver,
+        node: Any,
+        path: tuple[Any, ...],
+        best: tuple[str | None, str | None],
+        expect: Any,
+        hops: int = 0,
+    ) -> tuple[str | None, str | None, Any] | None:
+        own = self._annotated(node)
+        if own[0] is not None:
+            best = own
+        step, rest = path[0], path[1:]
+        if isinstance(node, dict) and step in node:
+            if not rest:
+                if expect is _ANY or node[step] == expect:
+                    return (*best, node)
+            else:
+                found = self._walk(resolver, node[step], rest, best, expect)
+                if found is not None:
+                    return found
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node) and rest:
+            return self._walk(resolver, node[step], rest, best, expect)
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 32:
+            target = resolver.lookup(node["$ref"])
+            return self._walk(target.resolver, target.contents, path, best, expect, hops + 1)
+        return None
+
+    @staticmethod
+    def _annotated(node: Any) -> tuple[str | None, str | None]:
+        if isinstance(node, dict) and "x-rule" in node:
+            return node["x-rule"], node.get("x-source")
+        return None, None
 
     def annotation(self, parts: tuple[Any, ...]) -> tuple[str | None, Source | None]:
         """The innermost ``x-rule`` (and ``x-source``) on the way from the root to *parts*.
