@@ -19,39 +19,64 @@ import httpx
 
 SERVER_KEY = "SB-Mid-server-bench-made-up-key"
 BASIC = "Basic " + base64.b64encode(f"{SERVER_KEY}:".encode()).decode()
-CARD = {"card_number": "4811111111111114", "card_exp_month": "12", "card_exp_year": "2039",
-        "card_cvv": "123", "client_key": "SB-Mid-client-bench-made-up-key"}
+CARD = {
+    "card_number": "4811111111111114",
+    "card_exp_month": "12",
+    "card_exp_year": "2039",
+    "card_cvv": "123",
+    "client_key": "SB-Mid-client-bench-made-up-key",
+}
 
 
 def midtrans_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object]:
     token = client.get("/v2/token", params=CARD).json()["token_id"]
-    charge = client.post("/v2/charge", headers={"Authorization": BASIC}, json={
-        "payment_type": "credit_card",
-        "transaction_details": {"order_id": "bench-1", "gross_amount": 100000},
-        "credit_card": {"token_id": token, "type": "authorize"},
-    }).json()
+    charge = client.post(
+        "/v2/charge",
+        headers={"Authorization": BASIC},
+        json={
+            "payment_type": "credit_card",
+            "transaction_details": {"order_id": "bench-1", "gross_amount": 100000},
+            "credit_card": {"token_id": token, "type": "authorize"},
+        },
+    ).json()
     path = f"/v2/{charge['transaction_id']}/status"
     return lambda c: c.get(path, headers={"Authorization": BASIC})
 
 
 def pivot_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object]:
-    token = client.post("/v1/access-token", json={"grantType": "client_credentials"},
-                        headers={"X-MERCHANT-ID": "bench", "X-MERCHANT-SECRET": "made-up"}).json()
+    token = client.post(
+        "/v1/access-token",
+        json={"grantType": "client_credentials"},
+        headers={"X-MERCHANT-ID": "bench", "X-MERCHANT-SECRET": "made-up"},
+    ).json()
     bearer = {"Authorization": f"Bearer {token['data']['accessToken']}"}
-    session = client.post("/v2/payments", headers={**bearer, "X-REQUEST-ID": "bench0000000000001"},
-                          json={"clientReferenceId": "bench-1", "paymentType": "SINGLE",
-                                "mode": "API", "amount": {"value": 100000, "currency": "IDR"},
-                                "paymentMethod": {"type": "CARD", "card": {
-                                    "number": "4440000112200001", "expMonth": "12",
-                                    "expYear": "2039", "cvc": "123"}},
-                                "paymentMethodOptions": {"card": {"captureMethod": "manual"}}},
-                          ).json()
+    session = client.post(
+        "/v2/payments",
+        headers={**bearer, "X-REQUEST-ID": "bench0000000000001"},
+        json={
+            "clientReferenceId": "bench-1",
+            "paymentType": "SINGLE",
+            "mode": "API",
+            "amount": {"value": 100000, "currency": "IDR"},
+            "paymentMethod": {
+                "type": "CARD",
+                "card": {
+                    "number": "4440000112200001",
+                    "expMonth": "12",
+                    "expYear": "2039",
+                    "cvc": "123",
+                },
+            },
+            "paymentMethodOptions": {"card": {"captureMethod": "manual"}},
+        },
+    ).json()
     path = f"/v2/payments/{session['data']['id']}"
     return lambda c: c.get(path, headers=bearer)
 
 
-async def load(url: str, call: Callable[[httpx.AsyncClient], object], total: int,
-               concurrency: int) -> float:
+async def load(
+    url: str, call: Callable[[httpx.AsyncClient], object], total: int, concurrency: int
+) -> float:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
         remaining = total
@@ -76,7 +101,8 @@ def main() -> None:
     for provider, setup in (("midtrans", midtrans_setup), ("pivot", pivot_setup)):
         proc = subprocess.Popen(
             [sys.executable, "-m", "conformance", "serve", provider, "--port", "0"],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert proc.stdout is not None
@@ -84,8 +110,10 @@ def main() -> None:
             with httpx.Client(base_url=url, timeout=30) as client:
                 call = setup(client)
             rate = asyncio.run(load(url, call, args.requests, args.concurrency))
-            print(f"{provider:9} {args.requests} status reads, {args.concurrency} concurrent: "
-                  f"{rate:,.0f} requests/s (one uvicorn worker, loopback)")
+            print(
+                f"{provider:9} {args.requests} status reads, {args.concurrency} concurrent: "
+                f"{rate:,.0f} requests/s (one uvicorn worker, loopback)"
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=10)

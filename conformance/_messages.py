@@ -16,7 +16,7 @@ import httpx
 
 from .violations import MISSING
 
-__all__ = ["Message", "NOT_JSON", "parse_json", "request_message", "response_message"]
+__all__ = ["NOT_JSON", "Message", "parse_json", "request_message", "response_message"]
 
 
 class _NotJson:

@@ -141,9 +141,9 @@ class CompiledSchemas:
         if instance is _UNKNOWN:
             return None
         try:
-            return bool(jsonschema.Draft202012Validator(schema, registry=self.registry).is_valid(
-                instance
-            ))
+            return bool(
+                jsonschema.Draft202012Validator(schema, registry=self.registry).is_valid(instance)
+            )
         except referencing.exceptions.Unresolvable:
             return None
 
@@ -163,10 +163,11 @@ class _Explainer:
         self.prefix = prefix
 
     def explain(self, error: ValidationError) -> Iterator[Violation]:
-        if error.validator in ("anyOf", "oneOf") and error.context:
-            if self.compiled.consts(error.validator_value) is None:
-                yield from self.explain(best_match(error.context))
-                return
+        combinator = error.validator in ("anyOf", "oneOf") and error.context
+        if combinator and self.compiled.consts(error.validator_value) is None:
+            # Not a catalogue: explain by the branch that came closest to matching.
+            yield from self.explain(best_match(error.context))
+            return
         parts = tuple(error.absolute_path)
         expect = _ANY if error.validator is None else error.validator_value
         rule, source_id, node = self.along(tuple(error.absolute_schema_path), expect)
@@ -179,8 +180,12 @@ class _Explainer:
                     # schema that demands the field (e.g. an observed-only `required`).
                     at = own if own[0] else (rule, source_id)
                     yield self.violation(
-                        (*parts, name), f"required field {name!r} is missing", "present",
-                        MISSING, "required", at,
+                        (*parts, name),
+                        f"required field {name!r} is missing",
+                        "present",
+                        MISSING,
+                        "required",
+                        at,
                     )
             return
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -77,7 +77,9 @@ def examples(profile: str) -> None:
         if example.status is None:
             got = validator.validate_request(example.operation, example.body)
         else:
-            got = validator.validate_response(example.operation, example.body, status=example.status)
+            got = validator.validate_response(
+                example.operation, example.body, status=example.status
+            )
         mark = "ok  " if not _errors(got) else "FAIL"
         click.echo(f"{mark} {example.provider} {example.operation} {example.label}")
         for violation in got:
@@ -97,7 +99,10 @@ def serve() -> None:
 def _serving(func: Any) -> Any:
     func = click.option("--host", default="127.0.0.1", show_default=True)(func)
     func = click.option(
-        "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=8000,
+        show_default=True,
         help="0 picks a free port.",
     )(func)
     return func
@@ -108,13 +113,23 @@ def _serving(func: Any) -> Any:
 @click.option("--server-key", help="Accept only this server key (default: any SB-Mid-server-...).")
 @click.option("--client-key", help="Accept only this client key (default: any SB-Mid-client-...).")
 @click.option(
-    "--http-status", type=click.Choice(MIDTRANS_HTTP_STATUS), default="mirror", show_default=True,
+    "--http-status",
+    type=click.Choice(MIDTRANS_HTTP_STATUS),
+    default="mirror",
+    show_default=True,
     help="mirror: HTTP status equals the body status_code; always-200: HTTP 200 for every answer.",
 )
-@click.option("--quirk", type=click.Choice(quirk_names("midtrans")),
-              help="Switch on one deliberate non-conformance.")
+@click.option(
+    "--quirk",
+    type=click.Choice(quirk_names("midtrans")),
+    help="Switch on one deliberate non-conformance.",
+)
 def serve_midtrans(
-    host: str, port: int, server_key: str | None, client_key: str | None, http_status: str,
+    host: str,
+    port: int,
+    server_key: str | None,
+    client_key: str | None,
+    http_status: str,
     quirk: str | None,
 ) -> None:
     """Serve the Midtrans Core API simulator."""
@@ -131,23 +146,42 @@ def serve_midtrans(
 @click.option("--client-id", help="Accept only this client id (default: any non-empty one).")
 @click.option("--client-secret", help="Accept only this secret (default: any non-empty one).")
 @click.option(
-    "--settle", type=click.Choice(PIVOT_SETTLE), default="delayed", show_default=True,
+    "--settle",
+    type=click.Choice(PIVOT_SETTLE),
+    default="delayed",
+    show_default=True,
     help="When a PENDING capture becomes SUCCESS.",
 )
-@click.option("--settle-delay", type=click.FloatRange(0, 3600), default=2.0, show_default=True,
-              help="Seconds of simulated time before a delayed capture settles.")
-@click.option("--quirk", type=click.Choice(quirk_names("pivot")),
-              help="Switch on one deliberate non-conformance.")
+@click.option(
+    "--settle-delay",
+    type=click.FloatRange(0, 3600),
+    default=2.0,
+    show_default=True,
+    help="Seconds of simulated time before a delayed capture settles.",
+)
+@click.option(
+    "--quirk",
+    type=click.Choice(quirk_names("pivot")),
+    help="Switch on one deliberate non-conformance.",
+)
 def serve_pivot(
-    host: str, port: int, client_id: str | None, client_secret: str | None, settle: str,
-    settle_delay: float, quirk: str | None,
+    host: str,
+    port: int,
+    client_id: str | None,
+    client_secret: str | None,
+    settle: str,
+    settle_delay: float,
+    quirk: str | None,
 ) -> None:
     """Serve the Pivot Payment simulator."""
     from .simulators.pivot import PivotSimulator
 
     simulator = PivotSimulator(
-        client_id=client_id, client_secret=client_secret, settle=settle,
-        settle_delay=settle_delay, quirk=quirk,
+        client_id=client_id,
+        client_secret=client_secret,
+        settle=settle,
+        settle_delay=settle_delay,
+        quirk=quirk,
     )
     _serve(simulator, host, port)
 

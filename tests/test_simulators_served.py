@@ -22,8 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER_KEY = "SB-Mid-server-test-made-up-key"
 CLIENT_KEY = "SB-Mid-client-test-made-up-key"
 BASIC = "Basic " + base64.b64encode(f"{SERVER_KEY}:".encode()).decode()
-CARD = {"card_number": "4811 1111 1111 1114", "card_exp_month": "12", "card_exp_year": "2039",
-        "card_cvv": "123", "client_key": CLIENT_KEY}
+CARD = {
+    "card_number": "4811 1111 1111 1114",
+    "card_exp_month": "12",
+    "card_exp_year": "2039",
+    "card_cvv": "123",
+    "client_key": CLIENT_KEY,
+}
 
 
 @pytest.fixture
@@ -45,8 +50,10 @@ def midtrans_authorize(client: httpx.Client, amount: int = 100_000) -> str:
         headers={"Authorization": BASIC},
         json={
             "payment_type": "credit_card",
-            "transaction_details": {"order_id": f"order-{os.urandom(6).hex()}",
-                                    "gross_amount": amount},
+            "transaction_details": {
+                "order_id": f"order-{os.urandom(6).hex()}",
+                "gross_amount": amount,
+            },
             "credit_card": {"token_id": token, "type": "authorize"},
         },
     ).json()
@@ -55,30 +62,36 @@ def midtrans_authorize(client: httpx.Client, amount: int = 100_000) -> str:
 
 
 def test_serve_command_prints_url_first_and_stops_on_sigterm() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "conformance", "serve", "midtrans", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:")
-        answer = httpx.post(f"{url}/v2/capture", json={"transaction_id": "x"}, timeout=5)
-        assert answer.status_code == 401
-        assert answer.json()["status_code"] == "401"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip()
+            assert url.startswith("http://127.0.0.1:")
+            answer = httpx.post(f"{url}/v2/capture", json={"transaction_id": "x"}, timeout=5)
+            assert answer.status_code == 401
+            assert answer.json()["status_code"] == "401"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
 
 
 def test_serve_on_a_busy_port_is_one_line_exit_2(midtrans_url: str) -> None:
     port = midtrans_url.rsplit(":", 1)[1]
     done = subprocess.run(
         [sys.executable, "-m", "conformance", "serve", "pivot", "--port", port],
-        capture_output=True, text=True, timeout=20,
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
     assert done.returncode == 2
-    assert done.stderr.strip().startswith(f"capture-conformance: error: cannot listen on 127.0.0.1:{port}")
+    assert done.stderr.strip().startswith(
+        f"capture-conformance: error: cannot listen on 127.0.0.1:{port}"
+    )
     assert len(done.stderr.strip().splitlines()) == 1
 
 
@@ -89,13 +102,15 @@ def test_real_midtransclient_against_the_served_simulator(midtrans_url: str, mon
     # The client's base URL is a class constant, not an option: point it at the simulator.
     monkeypatch.setattr(ApiConfig, "CORE_SANDBOX_BASE_URL", midtrans_url)
     core = midtransclient.CoreApi(is_production=False, server_key=SERVER_KEY, client_key=CLIENT_KEY)
-    token = core.card_token({**{k: v for k, v in CARD.items() if k != "client_key"}})
+    token = core.card_token(CARD)
     assert token["status_code"] == "200"
-    charge = core.charge({
-        "payment_type": "credit_card",
-        "transaction_details": {"order_id": "order-midtransclient-1", "gross_amount": 30000},
-        "credit_card": {"token_id": token["token_id"], "type": "authorize"},
-    })
+    charge = core.charge(
+        {
+            "payment_type": "credit_card",
+            "transaction_details": {"order_id": "order-midtransclient-1", "gross_amount": 30000},
+            "credit_card": {"token_id": token["token_id"], "type": "authorize"},
+        }
+    )
     assert charge["transaction_status"] == "authorize"
     captured = core.capture({"transaction_id": charge["transaction_id"], "gross_amount": 30000})
     assert captured["status_code"] == "200"
@@ -114,11 +129,16 @@ def test_200_concurrent_full_captures_of_one_authorization(midtrans_url: str) ->
     async def race() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(base_url=midtrans_url, timeout=60, limits=limits) as client:
-            return await asyncio.gather(*(
-                client.post("/v2/capture", headers={"Authorization": BASIC},
-                            json={"transaction_id": transaction_id})
-                for _ in range(200)
-            ))
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/v2/capture",
+                        headers={"Authorization": BASIC},
+                        json={"transaction_id": transaction_id},
+                    )
+                    for _ in range(200)
+                )
+            )
 
     answers = asyncio.run(race())
     codes = [a.json()["status_code"] for a in answers]
@@ -148,19 +168,28 @@ def test_200_concurrent_partial_captures_never_exceed_the_authorization(pivot_ur
     async def race() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(base_url=pivot_url, timeout=60, limits=limits) as client:
-            return await asyncio.gather(*(
-                client.post(f"/v2/payments/{sid}/capture", headers=bearer,
-                            json={"releaseRemainingAmount": False,
-                                  "amount": {"value": 7_000, "currency": "IDR"}})
-                for _ in range(200)
-            ))
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        f"/v2/payments/{sid}/capture",
+                        headers=bearer,
+                        json={
+                            "releaseRemainingAmount": False,
+                            "amount": {"value": 7_000, "currency": "IDR"},
+                        },
+                    )
+                    for _ in range(200)
+                )
+            )
 
     answers = asyncio.run(race())
     ok = [a for a in answers if a.status_code == 200]
     assert len(ok) == 100_000 // 7_000  # 14 fit, every other one is an over-capture
     assert {a.status_code for a in answers} == {200, 400}
     with httpx.Client(base_url=pivot_url, timeout=30) as client:
-        charge = client.get(f"/v2/payments/{sid}", headers=bearer).json()["data"]["chargeDetails"][0]
+        charge = client.get(f"/v2/payments/{sid}", headers=bearer).json()["data"]["chargeDetails"][
+            0
+        ]
     histories = charge["captureHistories"]
     assert len(histories) == len(ok)
     assert len({h["captureId"] for h in histories}) == len(ok)
@@ -173,7 +202,14 @@ def pivot_payment(value: int) -> dict[str, object]:
         "amount": {"value": value, "currency": "IDR"},
         "paymentType": "SINGLE",
         "mode": "API",
-        "paymentMethod": {"type": "CARD", "card": {"number": "4440000112200001", "expMonth": "12",
-                                                   "expYear": "2039", "cvc": "123"}},
+        "paymentMethod": {
+            "type": "CARD",
+            "card": {
+                "number": "4440000112200001",
+                "expMonth": "12",
+                "expYear": "2039",
+                "cvc": "123",
+            },
+        },
         "paymentMethodOptions": {"card": {"captureMethod": "manual"}},
     }

@@ -13,6 +13,7 @@ source::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -93,11 +94,13 @@ def rule(
                 doc=(check.__doc__ or "").strip().splitlines()[0] if check.__doc__ else "",
             )
         )
+        rules_for.cache_clear()
         return check
 
     return register
 
 
+@functools.lru_cache(maxsize=256)
 def rules_for(provider: str, phase: Phase, operation: str, profile: str) -> tuple[Rule, ...]:
     """The rules that apply to one provider, phase, operation and profile."""
     return tuple(

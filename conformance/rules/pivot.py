@@ -182,9 +182,7 @@ def error_code_matches_status(ctx: Context) -> Iterator[Failure]:
     code = body["code"]
     allowed = sorted(c for c, e in entries.items() if status in e.get("x-http-status", ()))
     if code in entries and allowed and code not in allowed:
-        yield Failure(
-            "/code", allowed, code, f"code is not one the table gives HTTP {status}"
-        )
+        yield Failure("/code", allowed, code, f"code is not one the table gives HTTP {status}")
     error = body.get("error")
     kind = error.get("type") if isinstance(error, dict) else None
     # The table pairs no code with PARTNER_ERROR, so it constrains only the other two
@@ -192,6 +190,4 @@ def error_code_matches_status(ctx: Context) -> Iterator[Failure]:
     if code in entries and kind in ("API_ERROR", "GATEWAY_ERROR"):
         types = entries[code].get("x-error-type", ())
         if types and kind not in types:
-            yield Failure(
-                "/error/type", list(types), kind, f"error.type does not fit {code!r}"
-            )
+            yield Failure("/error/type", list(types), kind, f"error.type does not fit {code!r}")

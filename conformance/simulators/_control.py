@@ -188,7 +188,9 @@ class Simulator(abc.ABC):
         assert isinstance(exc, HTTPException)
         if request.url.path.startswith(CONTROL_PREFIX):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return self.error_response(exc.status_code)
+        response = self.error_response(exc.status_code)
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     def _control_routes(self) -> list[BaseRoute]:
         def control(handler: Callable[[Request], Awaitable[Any]]) -> Callable[..., Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import threading
 import time
@@ -29,12 +30,32 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+class _Server(uvicorn.Server):
+    """A uvicorn server that ends with exit status 0 after Ctrl-C or SIGTERM.
+
+    uvicorn re-raises the signal once it has shut down, so the process would end
+    "killed by SIGTERM"; a clean, asked-for stop is a success for ``serve``.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        handlers = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def serve(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
-    """Serve until Ctrl-C or SIGTERM (uvicorn shuts down cleanly on both)."""
+    """Serve until Ctrl-C or SIGTERM; both shut down cleanly and return normally."""
     sock = bind(host, port)
     announce(url_of(sock))
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    _Server(config).run(sockets=[sock])
 
 
 @contextlib.contextmanager
