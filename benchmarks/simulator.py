@@ -62,8 +62,8 @@ def pivot_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object]:
                 "type": "CARD",
                 "card": {
                     "number": "4440000112200001",
-                    "expMonth": "12",
-                    "expYear": "2039",
+                    "expMonth": 12,
+                    "expYear": 2039,
                     "cvc": "123",
                 },
             },

@@ -62,8 +62,8 @@ def _setting(request: pytest.FixtureRequest, name: str, override: Any = None) ->
 def conformance_validator(request: pytest.FixtureRequest) -> Callable[..., Validator]:
     """A factory of validators honouring the profile setting::
 
-        def test_reply(conformance_validator):
-            assert conformance_validator("midtrans").validate_response("capture", body) == []
+    def test_reply(conformance_validator):
+        assert conformance_validator("midtrans").validate_response("capture", body) == []
     """
     from .validator import Validator
 

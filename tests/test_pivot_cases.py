@@ -569,8 +569,8 @@ NON_CONFORMANT = [
         operation="create-payment",
     ),
     req(
-        "create-payment-virtual-account",
-        {**CREATE_REQUEST, "paymentMethod": {"type": "VIRTUAL_ACCOUNT"}},
+        "create-payment-empty-method-type",
+        {**CREATE_REQUEST, "paymentMethod": {"type": ""}},
         ("pivot.create-payment-request.payment-method.type", "/paymentMethod/type"),
         operation="create-payment",
     ),

@@ -206,8 +206,8 @@ def pivot_payment(value: int) -> dict[str, object]:
             "type": "CARD",
             "card": {
                 "number": "4440000112200001",
-                "expMonth": "12",
-                "expYear": "2039",
+                "expMonth": 12,
+                "expYear": 2039,
                 "cvc": "123",
             },
         },

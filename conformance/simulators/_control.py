@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..violations import Violation
 from . import quirks as _quirks
 
 __all__ = ["CONTROL_PREFIX", "FAULT_KINDS", "Clock", "Fault", "Faults", "Simulator"]
@@ -159,6 +160,16 @@ class Simulator(abc.ABC):
         """A JSON-ready picture of the stored state."""
 
     # -- shared ---------------------------------------------------------------------
+    def request_violations(self, operation: str, body: Any) -> list[Violation]:
+        """What the documented contract finds wrong in a request body: the server's 400s.
+
+        The simulators decode requests with the kit's own validator, so they refuse
+        exactly what ``specs/`` calls invalid, never more and never less.
+        """
+        from ..validator import Validator
+
+        return Validator(self.provider).validate_request(operation, body)
+
     def set_quirk(self, name: str | None) -> None:
         """Switch on one deliberate non-conformance (``None`` switches it off)."""
         if name is not None:

@@ -104,6 +104,8 @@ class CreateRequest:
     payment_type: str
     mode: str
     method_type: str
+    #: False for a CARD session created before the customer gave a card.
+    has_card: bool
     card_number: str | None
     capture_method: str | None
 
@@ -125,11 +127,13 @@ def parse_create(raw: bytes) -> CreateRequest:
         raise PivotError(400, "amount value must be greater than 0", "amount.value")
     if amount.currency == "IDR" and amount.fractional:
         raise PivotError(400, "amount value is not permitted to use decimal format", "amount.value")
-    method = _object(body.get("paymentMethod"), "paymentMethod")
-    method_type = _string(method, "type", "paymentMethod.type")
+    # A session may be created before the customer picks a method (REQUIRE_PAYMENT_METHOD).
+    raw_method = body.get("paymentMethod")
+    method = {} if raw_method is None else _object(raw_method, "paymentMethod")
+    method_type = "" if raw_method is None else _string(method, "type", "paymentMethod.type")
     number: str | None = None
     capture_method: str | None = None
-    if method_type == "CARD":
+    if method_type == "CARD" and method.get("card") is not None:
         card = _object(method.get("card"), "paymentMethod.card")
         number = card.get("number")
         has_token = any(
@@ -156,6 +160,7 @@ def parse_create(raw: bytes) -> CreateRequest:
         payment_type=_string(body, "paymentType", "paymentType", "SINGLE"),
         mode=_string(body, "mode", "mode", "API"),
         method_type=method_type,
+        has_card=method_type not in ("", "CARD") or method.get("card") is not None,
         card_number=number,
         capture_method=capture_method,
     )

@@ -216,6 +216,8 @@ class MidtransSimulator(Simulator):
             return self._error(401)
         now = self.clock.now()
         key = request.headers.get("idempotency-key")
+        if key is not None and not key.strip():
+            return self._error(400, None, ["Idempotency-Key must not be empty"])
         slot = (identity, request.url.path, key) if key else None
         if slot is not None:
             remembered = self._remembered.get(slot)

@@ -228,6 +228,14 @@ class PivotSimulator(Simulator):
             {"code": 0 if integer_code else "00", "message": "Success", "data": data}
         )
 
+    def _check_body(self, operation: str, body: Any) -> None:
+        """Refuse a body the documented contract calls invalid, naming the first field."""
+        found = self.request_violations(operation, body)
+        if found:
+            first = found[0]
+            field = first.pointer.strip("/").replace("/", ".") or "body"
+            raise PivotError(400, f"{field}: {first.message}", field)
+
     # -- POST /v1/access-token ----------------------------------------------------------
     def _access_token(self, request: Request, raw: bytes) -> Response:
         merchant = request.headers.get("x-merchant-id", "")
@@ -239,9 +247,7 @@ class PivotSimulator(Simulator):
             or (self.client_secret is not None and secret != self.client_secret)
         ):
             raise PivotError(401, "X-MERCHANT-ID or X-MERCHANT-SECRET is invalid", "X-MERCHANT-ID")
-        body = _parse_json(raw)
-        if not isinstance(body, dict) or body.get("grantType") != "client_credentials":
-            raise PivotError(400, "grantType must be client_credentials", "grantType")
+        self._check_body("access-token", _parse_json(raw))
         issued = self._stamp_ns()
         now = self._now_ns()
         # Expired tokens are forgotten, so a long-running simulator does not grow without end.
@@ -261,6 +267,7 @@ class PivotSimulator(Simulator):
                 400, "X-REQUEST-ID is required: 16 to 36 letters and digits", "X-REQUEST-ID"
             )
         body = _parse_json(raw)
+        self._check_body("create-payment", body)
         known = self._request_ids.get((merchant, request_id))
         if known is not None:
             session = self._sessions[known]
@@ -277,7 +284,10 @@ class PivotSimulator(Simulator):
         now = self._stamp_ns()
         authorized: Decimal | None = req.amount.value
         auto_captured = Decimal(0)
-        if req.method_type != "CARD":
+        if not req.has_card:
+            status, charge_status = "REQUIRE_PAYMENT_METHOD", "WAITING_FOR_USER_ACTION"
+            authorized = None
+        elif req.method_type != "CARD":
             status, charge_status, authorized = "PROCESSING", "WAITING_FOR_USER_ACTION", None
         elif req.card_number == THREE_DS_CARD:
             status, charge_status, authorized = "REQUIRE_ACTION", "WAITING_FOR_AUTHENTICATION", None
@@ -327,6 +337,7 @@ class PivotSimulator(Simulator):
         """Checks in the order of the facts' observed capture errors, then records the capture."""
         merchant = self._merchant(request)
         path_id = self._path_id(request)
+        self._check_body("capture", _parse_json(raw))
         req = parse_capture(raw)
         if not req.release and req.amount is None:
             raise PivotError(
