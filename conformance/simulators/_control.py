@@ -123,7 +123,7 @@ class Faults:
         return None
 
     def snapshot(self) -> list[dict[str, Any]]:
-        return [asdict(f) for f in self._items]
+        return [{k: v for k, v in asdict(f).items() if v is not None} for f in self._items]
 
 
 class Simulator(abc.ABC):
