@@ -1,8 +1,10 @@
 """Requests per second one uvicorn worker serves over loopback, per simulator.
 
-Run: ``python benchmarks/simulator.py [--requests N] [--concurrency C]``.
-The simulator runs in its own process (``capture-conformance serve ... --port 0``);
-the load comes from this one, with httpx. Bounded in count; prints figures.
+Run: ``python benchmarks/simulator.py [--seconds S] [--requests N] [--concurrency C]``.
+The simulator runs in its own process (``capture-conformance serve ... --port 0``).
+The load comes from ``wrk`` when it is installed (``apt-get install wrk``; bounded by
+--seconds), else from httpx in this process (bounded by --requests; httpx's pool,
+not the simulator, is then the limit above ~8 connections). Prints figures.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import re
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import httpx
 
@@ -26,9 +29,11 @@ CARD = {
     "card_cvv": "123",
     "client_key": "SB-Mid-client-bench-made-up-key",
 }
+Target = tuple[str, dict[str, str]]
 
 
-def midtrans_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object]:
+def midtrans_target(client: httpx.Client) -> Target:
+    """A status read of an authorized transaction."""
     token = client.get("/v2/token", params=CARD).json()["token_id"]
     charge = client.post(
         "/v2/charge",
@@ -39,17 +44,17 @@ def midtrans_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object
             "credit_card": {"token_id": token, "type": "authorize"},
         },
     ).json()
-    path = f"/v2/{charge['transaction_id']}/status"
-    return lambda c: c.get(path, headers={"Authorization": BASIC})
+    return f"/v2/{charge['transaction_id']}/status", {"Authorization": BASIC}
 
 
-def pivot_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object]:
+def pivot_target(client: httpx.Client) -> Target:
+    """A read of a manual-capture card payment session."""
+    merchant = {"X-MERCHANT-ID": "bench", "X-MERCHANT-SECRET": "made-up"}
     token = client.post(
-        "/v1/access-token",
-        json={"grantType": "client_credentials"},
-        headers={"X-MERCHANT-ID": "bench", "X-MERCHANT-SECRET": "made-up"},
-    ).json()
-    bearer = {"Authorization": f"Bearer {token['data']['accessToken']}"}
+        "/v1/access-token", json={"grantType": "client_credentials"}, headers=merchant
+    ).json()["data"]["accessToken"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    card = {"number": "4440000112200001", "expMonth": 12, "expYear": 2039, "cvc": "123"}
     session = client.post(
         "/v2/payments",
         headers={**bearer, "X-REQUEST-ID": "bench0000000000001"},
@@ -58,25 +63,29 @@ def pivot_setup(client: httpx.Client) -> Callable[[httpx.AsyncClient], object]:
             "paymentType": "SINGLE",
             "mode": "API",
             "amount": {"value": 100000, "currency": "IDR"},
-            "paymentMethod": {
-                "type": "CARD",
-                "card": {
-                    "number": "4440000112200001",
-                    "expMonth": 12,
-                    "expYear": 2039,
-                    "cvc": "123",
-                },
-            },
+            "paymentMethod": {"type": "CARD", "card": card},
             "paymentMethodOptions": {"card": {"captureMethod": "manual"}},
         },
     ).json()
-    path = f"/v2/payments/{session['data']['id']}"
-    return lambda c: c.get(path, headers=bearer)
+    return f"/v2/payments/{session['data']['id']}", bearer
 
 
-async def load(
-    url: str, call: Callable[[httpx.AsyncClient], object], total: int, concurrency: int
-) -> float:
+def with_wrk(url: str, target: Target, concurrency: int, seconds: int) -> float:
+    path, headers = target
+    args = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url + path], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw error answers:\n{out}")
+    found = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+    if found is None:
+        raise SystemExit(f"cannot read wrk's output:\n{out}")
+    return float(found.group(1))
+
+
+async def with_httpx(url: str, target: Target, total: int, concurrency: int) -> float:
+    path, headers = target
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
         remaining = total
@@ -85,8 +94,8 @@ async def load(
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
-                response = await call(client)  # type: ignore[misc]
-                assert response.status_code == 200
+                response = await client.get(path, headers=headers)
+                assert response.status_code == 200, response.text
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -95,28 +104,32 @@ async def load(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=None)
     args = parser.parse_args()
-    for provider, setup in (("midtrans", midtrans_setup), ("pivot", pivot_setup)):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "serve", provider, "--port", "0"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip()
-            with httpx.Client(base_url=url, timeout=30) as client:
-                call = setup(client)
-            rate = asyncio.run(load(url, call, args.requests, args.concurrency))
-            print(
-                f"{provider:9} {args.requests} status reads, {args.concurrency} concurrent: "
-                f"{rate:,.0f} requests/s (one uvicorn worker, loopback)"
-            )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    use_wrk = shutil.which("wrk") is not None
+    concurrency = args.concurrency or (32 if use_wrk else 8)
+    for provider, make_target in (("midtrans", midtrans_target), ("pivot", pivot_target)):
+        command = [sys.executable, "-m", "conformance", "serve", provider, "--port", "0"]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+            try:
+                assert proc.stdout is not None
+                url = proc.stdout.readline().strip()
+                with httpx.Client(base_url=url, timeout=30) as client:
+                    target = make_target(client)
+                if use_wrk:
+                    rate = with_wrk(url, target, concurrency, args.seconds)
+                    how = f"wrk, {args.seconds} s"
+                else:
+                    rate = asyncio.run(with_httpx(url, target, args.requests, concurrency))
+                    how = f"httpx, {args.requests} requests"
+                print(
+                    f"{provider:9} status reads, {concurrency} connections ({how}): "
+                    f"{rate:,.0f} requests/s (one uvicorn worker, loopback)"
+                )
+            finally:
+                proc.terminate()
 
 
 if __name__ == "__main__":
