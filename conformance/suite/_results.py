@@ -1,0 +1,143 @@
+"""What a suite run found, as values: exchanges, findings, case results, the report.
+
+A :class:`Finding` is one failed expectation: a validator violation seen on an
+exchange, or a scenario/property/stateful expectation that did not hold. It
+keeps the evidence a developer needs: the exchange (redacted when shown), the
+expectation and what came, the source, a minimal example and a ``curl`` line.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ..violations import Severity, Source, Violation
+
+__all__ = ["CaseResult", "Exchange", "Finding", "Kind", "Outcome", "Report"]
+
+
+class Kind(enum.StrEnum):
+    SCENARIO = "scenario"
+    PROPERTY = "property"
+    STATEFUL = "stateful"
+
+
+class Outcome(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # the case could not run to its end (setup refused, transport failure)
+    SKIPPED = "skipped"
+
+
+@dataclass
+class Exchange:
+    """One request the suite sent, and what came back (or why nothing did)."""
+
+    operation: str
+    request: httpx.Request
+    response: httpx.Response | None
+    error: str | None = None
+    elapsed: float = 0.0
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def status(self) -> int | None:
+        return None if self.response is None else self.response.status_code
+
+    def json(self) -> Any:
+        """The response body as JSON, or ``None`` when there is none or it is not JSON."""
+        if self.response is None:
+            return None
+        try:
+            return self.response.json()
+        except ValueError:
+            return None
+
+
+@dataclass
+class Finding:
+    """One failed expectation, with its evidence."""
+
+    check: str
+    message: str
+    expected: Any = None
+    actual: Any = None
+    pointer: str = ""
+    severity: Severity = Severity.ERROR
+    source: Source | None = None
+    exchange: Exchange | None = None
+    example: Any = None
+
+    @classmethod
+    def from_violation(cls, violation: Violation, exchange: Exchange | None) -> Finding:
+        return cls(
+            check=violation.rule,
+            message=violation.message,
+            expected=violation.expected,
+            actual=violation.actual,
+            pointer=violation.pointer,
+            severity=violation.severity,
+            source=violation.source,
+            exchange=exchange,
+        )
+
+
+@dataclass
+class CaseResult:
+    """One scenario, property run or stateful run."""
+
+    id: str
+    kind: Kind
+    title: str
+    outcome: Outcome = Outcome.PASSED
+    findings: list[Finding] = field(default_factory=list)
+    duration: float = 0.0
+    exchanges: int = 0
+    note: str = ""
+
+    def fail(self, finding: Finding) -> None:
+        self.findings.append(finding)
+        if finding.severity is Severity.ERROR and self.outcome is Outcome.PASSED:
+            self.outcome = Outcome.FAILED
+
+
+@dataclass
+class Report:
+    """A whole run against one provider's target."""
+
+    provider: str
+    target: str
+    profile: str
+    seed: int
+    examples: int
+    results: list[CaseResult] = field(default_factory=list)
+    duration: float = 0.0
+    interrupted: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 conformant, 1 violations found (errors or failed cases), 2 could not run."""
+        if any(r.outcome is Outcome.ERROR for r in self.results) and not self.failed:
+            return 2
+        return 1 if self.failed else 0
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [r for r in self.results if r.outcome is Outcome.FAILED]
+
+    def findings(self) -> Iterator[tuple[CaseResult, Finding]]:
+        for result in self.results:
+            for finding in result.findings:
+                yield result, finding
+
+    def checks_failed(self) -> set[str]:
+        """Every rule or scenario id with at least one error-severity finding."""
+        return {f.check for _, f in self.findings() if f.severity is Severity.ERROR}
+
+    @property
+    def exchanges(self) -> int:
+        return sum(r.exchanges for r in self.results)

@@ -1,0 +1,176 @@
+"""The system under test: base URL or in-process app, credentials, and one way to send.
+
+Every request the suite makes goes through :meth:`Target.send`, which never
+raises for what the target does: a refused connection, a timeout, a reset or a
+body that is not JSON all come back as an :class:`Exchange` to be judged.
+"""
+
+from __future__ import annotations
+
+import base64
+import json as _json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from starlette.types import ASGIApp
+
+from ..errors import UsageError
+from ..validator import Validator
+from ._results import Exchange
+from ._transport import SyncASGITransport
+
+__all__ = ["PRODUCTION_HOSTS", "SANDBOX_HOSTS", "Credentials", "Target", "guard_production"]
+
+SANDBOX_HOSTS = {"midtrans": "api.sandbox.midtrans.com", "pivot": "api-stg.pivot-payment.com"}
+PRODUCTION_HOSTS = {"midtrans": "api.midtrans.com", "pivot": "api.pivot-payment.com"}
+#: Made-up sandbox-shaped credentials; the simulators accept them.
+DEFAULT_CREDENTIALS = {
+    "server_key": "SB-Mid-server-conformance-kit",
+    "client_key": "SB-Mid-client-conformance-kit",
+    "client_id": "conformance-kit",
+    "client_secret": "conformance-kit-secret",
+}
+_ENV = {
+    "server_key": "MIDTRANS_SERVER_KEY",
+    "client_key": "MIDTRANS_CLIENT_KEY",
+    "client_id": "PIVOT_CLIENT_ID",
+    "client_secret": "PIVOT_CLIENT_SECRET",
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Sandbox credentials: option > environment variable > made-up default.
+
+    >>> Credentials.resolve(server_key="SB-Mid-server-abc", env={}).server_key
+    'SB-Mid-server-abc'
+    """
+
+    server_key: str
+    client_key: str
+    client_id: str
+    client_secret: str
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, **given: str | None) -> Credentials:
+        env = os.environ if env is None else env
+        values = {
+            name: given.get(name) or env.get(_ENV[name]) or default
+            for name, default in DEFAULT_CREDENTIALS.items()
+        }
+        return cls(**values)
+
+    def secrets(self) -> list[str]:
+        return [self.server_key, self.client_key, self.client_secret]
+
+    @property
+    def basic(self) -> str:
+        return "Basic " + base64.b64encode(f"{self.server_key}:".encode()).decode()
+
+
+def guard_production(provider: str, base_url: str, allow: bool) -> None:
+    """Refuse a provider's production host unless *allow*: the suite captures money."""
+    host = urlsplit(base_url).hostname or ""
+    if host == PRODUCTION_HOSTS[provider] and not allow:
+        raise UsageError(
+            f"{base_url} is {provider}'s production host and the suite captures real money; "
+            f"use the sandbox (https://{SANDBOX_HOSTS[provider]}) or pass --allow-production"
+        )
+
+
+class Target:
+    """Where the suite sends traffic, and how each answer is judged on the way back.
+
+    Give *base_url* for an HTTP target, or *app* for an in-process ASGI app.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        base_url: str | None = None,
+        app: ASGIApp | None = None,
+        credentials: Credentials | None = None,
+        profile: str = "documented",
+        timeout: float = 10.0,
+    ) -> None:
+        if (base_url is None) == (app is None):
+            raise UsageError("give a target base URL or an in-process app, not both or neither")
+        if timeout <= 0:
+            raise UsageError(f"--timeout must be a positive number of seconds; got {timeout!r}")
+        self.provider = provider
+        self.validator = Validator(provider, profile=profile)
+        self.credentials = credentials or Credentials.resolve()
+        self.label = base_url or f"in-process {provider} simulator"
+        if base_url is not None:
+            parts = urlsplit(base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise UsageError(f"--base-url must be an http(s) URL; got {base_url!r}")
+            transport: httpx.BaseTransport = httpx.HTTPTransport()
+            url = base_url.rstrip("/")
+        else:
+            assert app is not None
+            transport = SyncASGITransport(app)
+            url = f"https://{SANDBOX_HOSTS[provider]}"
+        self.client = httpx.Client(base_url=url, transport=transport, timeout=timeout)
+        self.sent = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Request:
+        """A request with the provider's usual headers; *headers* override them."""
+        base = {"Accept": "application/json"}
+        if json is not None or content is not None:
+            base["Content-Type"] = "application/json"
+        merged = {**base, **(headers or {})}
+        if json is not None:
+            content = _dumps(json)
+        return self.client.build_request(
+            method, path, content=content, params=params, headers=merged
+        )
+
+    def send(self, operation: str, request: httpx.Request) -> Exchange:
+        """Send *request*, judge the answer against *operation*, never raise for the target."""
+        self.sent += 1
+        start = time.perf_counter()
+        try:
+            response = self.client.send(request)
+            response.read()
+        except httpx.TimeoutException:
+            return Exchange(operation, request, None, "timed out", time.perf_counter() - start)
+        except httpx.TransportError as exc:
+            return Exchange(operation, request, None, _one_line(exc), time.perf_counter() - start)
+        exchange = Exchange(operation, request, response, None, time.perf_counter() - start)
+        exchange.violations = self.validator.validate_response(operation, response, request=request)
+        return exchange
+
+
+def _dumps(value: Any) -> bytes:
+    return _json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    kind = type(exc).__name__
+    return f"{kind}: {text[0]}" if text else kind

@@ -1,0 +1,286 @@
+"""Running the suite: cases in order, one context each, under a global time limit.
+
+A *case* is a scenario of the catalogue, a property-based run or a stateful
+run. Each gets a :class:`CaseContext` through which it sends requests; every
+answer is judged by the validator on the way back, so "on every exchange" checks
+need no code in the cases themselves.
+
+>>> from conformance.simulators import create
+>>> from conformance.suite import SuiteOptions, Target, run_suite
+>>> with Target("midtrans", app=create("midtrans").app) as target:
+...     report = run_suite(target, SuiteOptions(examples=3, seed=1))
+>>> report.exit_code
+0
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from .._constants import PROFILES
+from ..errors import UsageError
+from ..specs import check_choice
+from ..violations import Severity
+from ._results import CaseResult, Exchange, Finding, Kind, Outcome, Report
+from ._setup import Authorization, Setup, SetupError
+from ._target import Target
+
+__all__ = [
+    "CannotRun",
+    "Case",
+    "CaseContext",
+    "OutOfTime",
+    "Selection",
+    "SuiteOptions",
+    "all_cases",
+    "run_suite",
+]
+
+
+class CannotRun(SetupError):
+    """The target cannot be reached or refuses the setup: exit 2."""
+
+
+class OutOfTime(Exception):
+    """The global time limit passed; raised inside a case to stop it where it stands."""
+
+
+@dataclass(frozen=True)
+class SuiteOptions:
+    """How to run: the profile, hypothesis's budget and seed, filters, limits.
+
+    ``only``/``skip`` hold scenario or rule ids, or glob patterns of them
+    (``midtrans.capture-response.*``).
+    """
+
+    profile: str = "documented"
+    examples: int = 10
+    seed: int = field(default_factory=lambda: random.randrange(2**32))
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    time_limit: float = 120.0
+    authorizations: tuple[Authorization, ...] | None = None
+
+    def __post_init__(self) -> None:
+        check_choice("profile", self.profile, PROFILES)
+        if self.examples < 1:
+            raise UsageError(f"--examples must be at least 1; got {self.examples}")
+        if self.time_limit <= 0:
+            raise UsageError(f"--time-limit must be positive; got {self.time_limit}")
+        if not 0 <= self.seed < 2**32:
+            raise UsageError(f"--seed must be between 0 and 4294967295; got {self.seed}")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What --only and --skip keep, given the case ids that exist.
+
+    An id or pattern in --only that names a case selects cases; one that names
+    only rules keeps every case and reports only those rules.
+    """
+
+    options: SuiteOptions
+    case_ids: frozenset[str]
+
+    @property
+    def only_names_cases(self) -> bool:
+        return any(_matches(i, self.options.only) for i in self.case_ids)
+
+    def selects_case(self, case_id: str) -> bool:
+        if _matches(case_id, self.options.skip):
+            return False
+        only = self.options.only
+        return not only or not self.only_names_cases or _matches(case_id, only)
+
+    def keeps(self, check: str) -> bool:
+        """Whether a finding of rule or scenario *check* is reported."""
+        if _matches(check, self.options.skip):
+            return False
+        only = self.options.only
+        return not only or self.only_names_cases or _matches(check, only)
+
+
+def _matches(value: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+class Case(Protocol):
+    """Anything the runner can run."""
+
+    id: str
+    kind: Kind
+    title: str
+
+    def run(self, ctx: CaseContext) -> None: ...
+
+
+class CaseContext:
+    """What a case works with: the target, the setup flows, the options, its result."""
+
+    def __init__(
+        self,
+        target: Target,
+        setup: Setup,
+        selection: Selection,
+        result: CaseResult,
+        deadline: float,
+    ) -> None:
+        self.target = target
+        self.setup = setup
+        self.selection = selection
+        self.options = selection.options
+        self.result = result
+        self.deadline = deadline
+
+    @property
+    def provider(self) -> str:
+        return self.target.provider
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise OutOfTime
+
+    def send(self, operation: str, request: httpx.Request) -> Exchange:
+        """Send, then turn every violation of the answer into a finding of this case."""
+        self.check_time()
+        exchange = self.target.send(operation, request)
+        self.record(exchange)
+        return exchange
+
+    def record(self, exchange: Exchange) -> None:
+        self.result.exchanges += 1
+        if exchange.error is not None:
+            self.fail(
+                f"{self.provider}.transport",
+                f"no answer: {exchange.error}",
+                expected="an HTTP answer",
+                actual=exchange.error,
+                exchange=exchange,
+            )
+        for violation in exchange.violations:
+            if self.selection.keeps(violation.rule):
+                self.result.fail(Finding.from_violation(violation, exchange))
+
+    def fail(
+        self,
+        check: str,
+        message: str,
+        *,
+        expected: Any = None,
+        actual: Any = None,
+        exchange: Exchange | None = None,
+        source: str | None = None,
+        pointer: str = "",
+        example: Any = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        """Record a failed expectation (unless --skip/--only filter its check out)."""
+        if not self.selection.keeps(check):
+            return
+        self.result.fail(
+            Finding(
+                check=check,
+                message=message,
+                expected=expected,
+                actual=actual,
+                pointer=pointer,
+                severity=severity,
+                source=self.target.validator.spec.source(source),
+                exchange=exchange,
+                example=example,
+            )
+        )
+
+    def authorize(self, amount: int | None = None) -> Authorization | None:
+        if amount is None:
+            return self.setup.authorize(self.record)
+        return self.setup.authorize(self.record, amount)
+
+    def auth_headers(self) -> dict[str, str]:
+        return self.setup.auth_headers(self.record)
+
+
+def all_cases(provider: str, options: SuiteOptions) -> list[Case]:
+    """Every case of *provider*, in run order: scenarios, then property and stateful runs."""
+    from . import properties, scenarios, stateful
+
+    return [
+        *scenarios.cases(provider, options),
+        *properties.cases(provider, options),
+        *stateful.cases(provider, options),
+    ]
+
+
+Progress = Callable[[CaseResult, int, int], None]
+
+
+def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | None = None) -> Report:
+    """Run every selected case against *target*; :class:`CannotRun` if it cannot start."""
+    started = time.monotonic()
+    deadline = started + options.time_limit
+    cases = all_cases(target.provider, options)
+    selection = Selection(options, frozenset(c.id for c in cases))
+    report = Report(
+        provider=target.provider,
+        target=target.label,
+        profile=options.profile,
+        seed=options.seed,
+        examples=options.examples,
+    )
+    setup = Setup(target, None if options.authorizations is None else list(options.authorizations))
+    _preflight(target, setup)
+    selected = [c for c in cases if selection.selects_case(c.id)]
+    for index, case in enumerate(selected, 1):
+        result = CaseResult(case.id, case.kind, case.title)
+        report.results.append(result)
+        if time.monotonic() > deadline:
+            result.outcome, result.note = Outcome.SKIPPED, "time limit reached"
+            report.interrupted = f"time limit of {options.time_limit:g} s reached"
+        else:
+            begun = time.monotonic()
+            try:
+                case.run(CaseContext(target, setup, selection, result, deadline))
+            except OutOfTime:
+                result.note = "stopped by the time limit"
+                report.interrupted = f"time limit of {options.time_limit:g} s reached"
+            except SetupError as exc:
+                result.outcome, result.note = Outcome.ERROR, str(exc)
+            result.duration = time.monotonic() - begun
+        if progress is not None:
+            progress(result, index, len(selected))
+    report.duration = time.monotonic() - started
+    return report
+
+
+def _preflight(target: Target, setup: Setup) -> None:
+    """One authenticated setup call: an unreachable target or refused credentials stop here."""
+    seen: list[Exchange] = []
+    try:
+        if target.provider == "pivot":
+            setup.access_token(seen.append)
+        else:
+            request = target.request(
+                "GET", "/v2/token",
+                params={"card_number": "4811111111111114", "card_exp_month": "12",
+                        "card_exp_year": "2039", "card_cvv": "123",
+                        "client_key": target.credentials.client_key},
+            )  # fmt: skip
+            exchange = target.send("token", request)
+            seen.append(exchange)
+            if exchange.response is not None and exchange.status == 401:
+                raise SetupError("the target refused the client key (HTTP 401 on /v2/token)")
+    except SetupError as exc:
+        failed = next((e for e in seen if e.error is not None), None)
+        if failed is not None:
+            raise CannotRun(f"cannot reach {target.label}: {failed.error}") from None
+        raise CannotRun(str(exc)) from None
+    failed = next((e for e in seen if e.error is not None), None)
+    if failed is not None:
+        raise CannotRun(f"cannot reach {target.label}: {failed.error}")

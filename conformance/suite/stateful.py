@@ -1,0 +1,9 @@
+"""(being written) stateful cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def cases(provider: str, options: Any) -> list[Any]:
+    return []
