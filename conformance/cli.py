@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from .errors import ConformanceError, InputError, UsageError
-from .simulators.quirks import names as quirk_names
+from ._cli_serve import serve
+from .errors import ConformanceError, InputError
 from .specs import PROFILES, PROVIDERS
 from .violations import Severity, Violation
 
@@ -26,8 +26,6 @@ __all__ = ["EXIT_CONFORMANT", "EXIT_ERROR", "EXIT_VIOLATIONS", "main"]
 
 EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 PHASES = ("request", "response")
-MIDTRANS_HTTP_STATUS = ("mirror", "always-200")
-PIVOT_SETTLE = ("immediate", "delayed")
 FORMATS = ("text", "json")
 
 
@@ -88,117 +86,6 @@ def examples(profile: str) -> None:
     sys.exit(_exit_code(found))
 
 
-@cli.group()
-def serve() -> None:
-    """Serve a stateful reference simulator over HTTP (Ctrl-C or SIGTERM stops it).
-
-    The first line of output is the base URL (useful with --port 0).
-    """
-
-
-def _serving(func: Any) -> Any:
-    func = click.option("--host", default="127.0.0.1", show_default=True)(func)
-    func = click.option(
-        "--port",
-        type=click.IntRange(0, 65535),
-        default=8000,
-        show_default=True,
-        help="0 picks a free port.",
-    )(func)
-    return func
-
-
-@serve.command("midtrans")
-@_serving
-@click.option("--server-key", help="Accept only this server key (default: any SB-Mid-server-...).")
-@click.option("--client-key", help="Accept only this client key (default: any SB-Mid-client-...).")
-@click.option(
-    "--http-status",
-    type=click.Choice(MIDTRANS_HTTP_STATUS),
-    default="mirror",
-    show_default=True,
-    help="mirror: HTTP status equals the body status_code; always-200: HTTP 200 for every answer.",
-)
-@click.option(
-    "--quirk",
-    type=click.Choice(quirk_names("midtrans")),
-    help="Switch on one deliberate non-conformance.",
-)
-def serve_midtrans(
-    host: str,
-    port: int,
-    server_key: str | None,
-    client_key: str | None,
-    http_status: str,
-    quirk: str | None,
-) -> None:
-    """Serve the Midtrans Core API simulator."""
-    from .simulators.midtrans import MidtransSimulator
-
-    simulator = MidtransSimulator(
-        server_key=server_key, client_key=client_key, http_status=http_status, quirk=quirk
-    )
-    _serve(simulator, host, port)
-
-
-@serve.command("pivot")
-@_serving
-@click.option("--client-id", help="Accept only this client id (default: any non-empty one).")
-@click.option("--client-secret", help="Accept only this secret (default: any non-empty one).")
-@click.option(
-    "--settle",
-    type=click.Choice(PIVOT_SETTLE),
-    default="delayed",
-    show_default=True,
-    help="When a PENDING capture becomes SUCCESS.",
-)
-@click.option(
-    "--settle-delay",
-    type=click.FloatRange(0, 3600),
-    default=2.0,
-    show_default=True,
-    help="Seconds of simulated time before a delayed capture settles.",
-)
-@click.option(
-    "--quirk",
-    type=click.Choice(quirk_names("pivot")),
-    help="Switch on one deliberate non-conformance.",
-)
-def serve_pivot(
-    host: str,
-    port: int,
-    client_id: str | None,
-    client_secret: str | None,
-    settle: str,
-    settle_delay: float,
-    quirk: str | None,
-) -> None:
-    """Serve the Pivot Payment simulator."""
-    from .simulators.pivot import PivotSimulator
-
-    simulator = PivotSimulator(
-        client_id=client_id,
-        client_secret=client_secret,
-        settle=settle,
-        settle_delay=settle_delay,
-        quirk=quirk,
-    )
-    _serve(simulator, host, port)
-
-
-def _serve(app: Any, host: str, port: int) -> None:
-    from .simulators._serve import serve as run_server
-
-    def announce(url: str) -> None:
-        click.echo(url)
-        sys.stdout.flush()
-
-    try:
-        run_server(app, host, port, announce)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-
-
 def _errors(found: Sequence[Violation]) -> list[Violation]:
     return [v for v in found if v.severity is Severity.ERROR]
 
@@ -216,6 +103,9 @@ def _report(found: Sequence[Violation], fmt: str) -> None:
         if violation.source is not None:
             click.echo(f"    source: {violation.source}")
     click.echo("conformant" if not _errors(found) else f"{len(_errors(found))} violation(s)")
+
+
+cli.add_command(serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

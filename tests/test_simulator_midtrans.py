@@ -557,6 +557,7 @@ QUIRK_CHECKS: dict[str, tuple[Any, Any, str]] = {
     "error-without-message": (_error, _field("status_message"), "capture"),
     "http-status-contradiction": (_error, lambda r: r.status_code, "capture"),
     "html-errors": (_error, lambda r: r.headers["content-type"].split(";")[0], "capture"),
+    "capture-created-201": (_captured, lambda r: r.status_code, "capture"),
     "double-capture-accepted": (_twice, lambda r: r.status_code, "capture"),
     "over-capture-accepted": (_over, lambda r: r.status_code, "capture"),
     "decimal-amount-accepted": (_decimal, lambda r: r.status_code, "capture"),

@@ -667,6 +667,8 @@ QUIRK_CHECKS: dict[str, tuple[Any, Any, str]] = {
     "release-echo-flipped": (_captured, _data("releaseRemainingAmount"), "capture"),
     "amount-echo-wrong": (_captured, lambda r: r.json()["data"]["amount"], "capture"),
     "error-with-data": (_error, lambda r: "data" in r.json(), "capture"),
+    "capture-accepted-202": (_captured, lambda r: r.status_code, "capture"),
+    "html-errors": (_error, lambda r: r.headers["content-type"].split(";")[0], "capture"),
     "error-without-message": (_error, lambda r: "message" in r.json(), "capture"),
     "error-code-mismatch": (_unknown_session, lambda r: r.json()["code"], "get-payment"),
     "over-capture-accepted": (_over, _status, "capture"),

@@ -287,6 +287,8 @@ class MidtransSimulator(Simulator):
         if self.quirk is not None:
             other = self._uuid() if self.quirk == "transaction-id-echo" else tx.transaction_id
             bodies.quirk_capture_body(body, self.quirk, tx, amount, other)
+        if self.quirk == "capture-created-201":
+            return JSONResponse(body, status_code=201)
         return body
 
     # -- answers ----------------------------------------------------------------------

@@ -43,7 +43,7 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ._control import Simulator
@@ -142,8 +142,21 @@ class PivotSimulator(Simulator):
 
     def error_response(self, status: int, message: str | None = None) -> Response:
         """The documented envelope for *status*; *message* becomes ``error.details[0].message``."""
-        body = envelope(status, trace_id=self._ids.trace_id(), detail=message, quirk=self.quirk)
-        return JSONResponse(body, status_code=status)
+        return self._refuse(PivotError(status, message or ""))
+
+    def _refuse(self, exc: PivotError) -> Response:
+        if self.quirk == "html-errors":
+            page = f"<html><body><h1>{exc.status}</h1><p>{exc.message}</p></body></html>"
+            return HTMLResponse(page, status_code=exc.status)
+        body = envelope(
+            exc.status,
+            trace_id=self._ids.trace_id(),
+            detail=exc.message or None,
+            field=exc.field,
+            code=exc.code,
+            quirk=self.quirk,
+        )
+        return JSONResponse(body, status_code=exc.status)
 
     def reset_state(self) -> None:
         self._ids.reset()
@@ -174,15 +187,7 @@ class PivotSimulator(Simulator):
             try:
                 return handler(request, raw)
             except PivotError as exc:
-                body = envelope(
-                    exc.status,
-                    trace_id=self._ids.trace_id(),
-                    detail=exc.message,
-                    field=exc.field,
-                    code=exc.code,
-                    quirk=self.quirk,
-                )
-                return JSONResponse(body, status_code=exc.status)
+                return self._refuse(exc)
 
         return endpoint
 
@@ -404,4 +409,7 @@ class PivotSimulator(Simulator):
             quirk=self.quirk,
             other_id=self._ids.uuid4,
         )
-        return self._success(data, integer_code=self.quirk == "code-integer")
+        answer = self._success(data, integer_code=self.quirk == "code-integer")
+        if self.quirk == "capture-accepted-202":
+            answer.status_code = 202
+        return answer

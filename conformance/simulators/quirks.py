@@ -96,6 +96,12 @@ QUIRKS: tuple[Quirk, ...] = (
         "midtrans.response.http-status",
     ),
     Quirk("midtrans", "html-errors", "errors are served as an HTML page", "midtrans.response.json"),
+    Quirk(
+        "midtrans",
+        "capture-created-201",
+        "a successful capture answers HTTP 201",
+        "midtrans.response.undocumented-status",
+    ),
     # Midtrans: behaviour
     Quirk(
         "midtrans",
@@ -179,6 +185,13 @@ QUIRKS: tuple[Quirk, ...] = (
         "a 404 carries code api_validation_error",
         "pivot.error.http-code",
     ),
+    Quirk(
+        "pivot",
+        "capture-accepted-202",
+        "a capture answers HTTP 202 (it is asynchronous)",
+        "pivot.response.undocumented-status",
+    ),
+    Quirk("pivot", "html-errors", "errors are served as an HTML page", "pivot.response.json"),
     # Pivot: behaviour
     Quirk(
         "pivot",

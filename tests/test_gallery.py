@@ -1,0 +1,69 @@
+"""Proving the checks work: every quirk of the simulators is caught, naming the right check.
+
+The gallery is the quirk catalogue (conformance/simulators/quirks.py): each entry
+switches on one deliberate non-conformance and names the rule or scenario that
+must detect it. The conformant simulators, meanwhile, must pass in every mode.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.rules import all_rules
+from conformance.simulators import QUIRKS, create
+from conformance.suite import SuiteOptions, Target, run_suite
+
+SEED = 20261121
+#: Quirks whose detection rests on observed behaviour only (documented profile is silent).
+OBSERVED_ONLY = {("pivot", "decimal-idr-accepted")}
+
+
+def run(provider: str, profile: str, **options: object):
+    with Target(provider, app=create(provider, **options).app, profile=profile) as target:
+        return run_suite(target, SuiteOptions(profile=profile, examples=5, seed=SEED))
+
+
+def test_the_gallery_is_large_enough() -> None:
+    assert len(QUIRKS) >= 30
+    assert {q.provider for q in QUIRKS} == {"midtrans", "pivot"}
+    python_rules = {r.id for r in all_rules() if not r.id.endswith((".json", ".undocumented-status"))}
+    named = {q.detected_by for q in QUIRKS}
+    assert python_rules - named - {
+        "midtrans.request.authorization", "midtrans.request.content-type",
+        "midtrans.request.accept", "midtrans.gross-amount.decimal-literal",
+        "pivot.request.authorization", "pivot.request.merchant-credentials",
+        "pivot.request.content-type", "pivot.capture-request.idr-decimal",
+    } == set()  # request-side rules judge clients, not servers: the plugin's tests cover them
+
+
+@pytest.mark.parametrize(
+    ("provider", "options"),
+    [
+        ("midtrans", {}),
+        ("midtrans", {"http_status": "always-200"}),
+        ("pivot", {}),
+        ("pivot", {"settle": "immediate"}),
+    ],
+    ids=["midtrans-mirror", "midtrans-always-200", "pivot-delayed", "pivot-immediate"],
+)
+@pytest.mark.parametrize("profile", ["documented", "observed"])
+def test_conformant_simulators_pass(provider, options, profile) -> None:
+    report = run(provider, profile, **options)
+    details = [f"{f.check}: {f.message}" for _, f in report.findings()]
+    assert report.exit_code == 0, details
+    assert report.results, "no case ran"
+
+
+@pytest.mark.parametrize("quirk", QUIRKS, ids=lambda q: f"{q.provider}-{q.name}")
+def test_every_quirk_is_detected_by_its_check(quirk) -> None:
+    expected = quirk.detected_by.removeprefix("scenario:")
+    profiles = ["observed"] if (quirk.provider, quirk.name) in OBSERVED_ONLY else [
+        "documented", "observed"
+    ]
+    for profile in profiles:
+        report = run(quirk.provider, profile, quirk=quirk.name)
+        assert report.exit_code == 1, f"{quirk.name} passed in the {profile} profile"
+        assert expected in report.checks_failed(), (
+            f"{quirk.name} ({profile}) was not named by {expected!r}; "
+            f"failed: {sorted(report.checks_failed())}"
+        )
