@@ -1,0 +1,148 @@
+"""``capture-conformance check`` and ``run``: the conformance suite on the command line.
+
+    capture-conformance run
+    capture-conformance check midtrans --base-url https://api.sandbox.midtrans.com
+    capture-conformance check pivot --base-url http://127.0.0.1:8001 --profile observed \\
+        --examples 50 --seed 7 --report-json report.json --junit junit.xml
+
+Exit codes: 0 conformant, 1 violations found, 2 could not run (bad arguments, a
+target that cannot be reached, credentials refused on setup, the production guard).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from .errors import InputError
+
+__all__ = ["check", "run"]
+
+DEFAULT_EXAMPLES = 10
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIME_LIMIT = 300.0
+
+
+def _suite_options(func: Any) -> Any:
+    options = [
+        click.option("--profile", type=click.Choice(PROFILES), default=DEFAULT_PROFILE,
+                     show_default=True, help="documented contract, or plus observed behaviour"),
+        click.option("--examples", type=click.IntRange(1, 100_000), default=DEFAULT_EXAMPLES,
+                     show_default=True, help="hypothesis examples per property/stateful run"),
+        click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+                     help="replay a run exactly (default: random, printed)"),
+        click.option("--only", multiple=True, metavar="ID",
+                     help="run only these scenario/case ids, or report only these rule ids "
+                     "(glob patterns allowed; repeatable)"),
+        click.option("--skip", multiple=True, metavar="ID",
+                     help="skip these scenario/case or rule ids (glob patterns; repeatable)"),
+        click.option("--time-limit", type=click.FloatRange(min=1), default=DEFAULT_TIME_LIMIT,
+                     show_default=True, help="seconds; stops the whole run"),
+        click.option("--report-json", type=click.Path(dir_okay=False, writable=True),
+                     help="write the JSON report (schema: specs/report.schema.json)"),
+        click.option("--junit", type=click.Path(dir_okay=False, writable=True),
+                     help="write JUnit XML: one test case per scenario, run and rule"),
+        click.option("--no-progress", is_flag=True, help="no progress bar"),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command()
+@click.argument("provider", type=click.Choice(PROVIDERS))
+@click.option("--base-url", required=True, help="the target, e.g. https://api.sandbox.midtrans.com")
+@click.option("--server-key", help="Midtrans server key [env: MIDTRANS_SERVER_KEY]")
+@click.option("--client-key", help="Midtrans client key [env: MIDTRANS_CLIENT_KEY]")
+@click.option("--client-id", help="Pivot client id [env: PIVOT_CLIENT_ID]")
+@click.option("--client-secret", help="Pivot client secret [env: PIVOT_CLIENT_SECRET]")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT,
+              show_default=True, help="seconds per request")  # fmt: skip
+@click.option("--authorizations", type=click.Path(dir_okay=False),
+              help="JSON/YAML list of pre-authorized {id, amount} (for 3DS targets)")  # fmt: skip
+@click.option("--allow-production", is_flag=True,
+              help="allow the provider's production host (the suite captures money)")  # fmt: skip
+@_suite_options
+def check(
+    provider: str, base_url: str, server_key: str | None, client_key: str | None,
+    client_id: str | None, client_secret: str | None, timeout: float,
+    authorizations: str | None, allow_production: bool, **common: Any,
+) -> None:  # fmt: skip
+    """Run the conformance suite against any HTTP target of PROVIDER."""
+    from .suite import Credentials, Target, guard_production, load_authorizations
+
+    guard_production(provider, base_url, allow_production)
+    credentials = Credentials.resolve(
+        server_key=server_key, client_key=client_key, client_id=client_id,
+        client_secret=client_secret,
+    )  # fmt: skip
+    given = None if authorizations is None else tuple(load_authorizations(authorizations))
+    options = _options(common, authorizations=given)
+
+    def targets() -> Any:
+        yield Target(provider, base_url=base_url, credentials=credentials,
+                     profile=options.profile, timeout=timeout)  # fmt: skip
+
+    _execute(targets, options, common, command="check")
+
+
+@click.command()
+@_suite_options
+def run(**common: Any) -> None:
+    """The main job: both reference simulators in-process, the full suite against each."""
+    from .simulators import create
+    from .suite import Target
+
+    options = _options(common)
+
+    def targets() -> Any:
+        for provider in PROVIDERS:
+            yield Target(provider, app=create(provider).app, profile=options.profile)
+
+    _execute(targets, options, common, command="run")
+
+
+def _options(common: dict[str, Any], **extra: Any) -> Any:
+    from .suite import SuiteOptions
+
+    seed = common["seed"]
+    return SuiteOptions(
+        profile=common["profile"],
+        examples=common["examples"],
+        only=tuple(common["only"]),
+        skip=tuple(common["skip"]),
+        time_limit=common["time_limit"],
+        **({} if seed is None else {"seed": seed}),
+        **extra,
+    )
+
+
+def _execute(
+    targets: Callable[[], Any], options: Any, common: dict[str, Any], command: str
+) -> None:
+    from .suite import run_suite
+    from .suite.console import ConsoleReporter
+    from .suite.junit import write_junit
+    from .suite.report_json import exit_code, write_json
+
+    reporter = ConsoleReporter(progress=not common["no_progress"])
+    reports = []
+    for target in targets():
+        with target:
+            reporter.start(target.provider, target.label, options)
+            report = run_suite(target, options, progress=reporter.progress)
+        reporter.finish(report)
+        reports.append(report)
+    try:
+        if common["report_json"]:
+            write_json(reports, common["report_json"], command=" ".join(sys.argv))
+        if common["junit"]:
+            write_junit(reports, common["junit"])
+    except OSError as exc:
+        # The run's results are on the console already; say which file failed, once.
+        raise InputError(f"cannot write report {exc.filename!r}: {exc.strerror}") from None
+    sys.exit(exit_code(reports))
