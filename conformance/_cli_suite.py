@@ -11,6 +11,7 @@ target that cannot be reached, credentials refused on setup, the production guar
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -129,20 +130,24 @@ def _execute(
     from .suite.junit import write_junit
     from .suite.report_json import exit_code, write_json
 
-    reporter = ConsoleReporter(progress=not common["no_progress"])
     reports = []
+    secrets: list[str] = []
+    reporter = ConsoleReporter(show_progress=not common["no_progress"])
     for target in targets():
         with target:
-            reporter.start(target.provider, target.label, options)
-            report = run_suite(target, options, progress=reporter.progress)
-        reporter.finish(report)
-        reports.append(report)
+            credentials = target.credentials
+            secrets += [*credentials.secrets(), credentials.client_id]
+            reporter = ConsoleReporter(show_progress=not common["no_progress"], secrets=secrets)
+            with reporter.progress(target.provider) as tick:
+                reports.append(run_suite(target, options, progress=tick))
+    reporter.report(reports)
     try:
         if common["report_json"]:
-            write_json(reports, common["report_json"], command=" ".join(sys.argv))
+            write_json(reports, common["report_json"], command=shlex.join(sys.argv),
+                       secrets=secrets)  # fmt: skip
         if common["junit"]:
-            write_junit(reports, common["junit"])
+            write_junit(reports, common["junit"], secrets=secrets)
     except OSError as exc:
-        # The run's results are on the console already; say which file failed, once.
+        # The results are on the console already; say which file failed, once.
         raise InputError(f"cannot write report {exc.filename!r}: {exc.strerror}") from None
     sys.exit(exit_code(reports))

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from ._cli_serve import serve
+from ._cli_suite import check, run
 from .errors import ConformanceError, InputError
 from .specs import PROFILES, PROVIDERS
 from .violations import Severity, Violation
@@ -106,6 +107,8 @@ def _report(found: Sequence[Violation], fmt: str) -> None:
 
 
 cli.add_command(serve)
+cli.add_command(check)
+cli.add_command(run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,14 +26,25 @@ def run(provider: str, profile: str, **options: object):
 def test_the_gallery_is_large_enough() -> None:
     assert len(QUIRKS) >= 30
     assert {q.provider for q in QUIRKS} == {"midtrans", "pivot"}
-    python_rules = {r.id for r in all_rules() if not r.id.endswith((".json", ".undocumented-status"))}
+    python_rules = {
+        r.id for r in all_rules() if not r.id.endswith((".json", ".undocumented-status"))
+    }
     named = {q.detected_by for q in QUIRKS}
-    assert python_rules - named - {
-        "midtrans.request.authorization", "midtrans.request.content-type",
-        "midtrans.request.accept", "midtrans.gross-amount.decimal-literal",
-        "pivot.request.authorization", "pivot.request.merchant-credentials",
-        "pivot.request.content-type", "pivot.capture-request.idr-decimal",
-    } == set()  # request-side rules judge clients, not servers: the plugin's tests cover them
+    assert (
+        python_rules
+        - named
+        - {
+            "midtrans.request.authorization",
+            "midtrans.request.content-type",
+            "midtrans.request.accept",
+            "midtrans.gross-amount.decimal-literal",
+            "pivot.request.authorization",
+            "pivot.request.merchant-credentials",
+            "pivot.request.content-type",
+            "pivot.capture-request.idr-decimal",
+        }
+        == set()
+    )  # request-side rules judge clients, not servers: the plugin's tests cover them
 
 
 @pytest.mark.parametrize(
@@ -57,9 +68,11 @@ def test_conformant_simulators_pass(provider, options, profile) -> None:
 @pytest.mark.parametrize("quirk", QUIRKS, ids=lambda q: f"{q.provider}-{q.name}")
 def test_every_quirk_is_detected_by_its_check(quirk) -> None:
     expected = quirk.detected_by.removeprefix("scenario:")
-    profiles = ["observed"] if (quirk.provider, quirk.name) in OBSERVED_ONLY else [
-        "documented", "observed"
-    ]
+    profiles = (
+        ["observed"]
+        if (quirk.provider, quirk.name) in OBSERVED_ONLY
+        else ["documented", "observed"]
+    )
     for profile in profiles:
         report = run(quirk.provider, profile, quirk=quirk.name)
         assert report.exit_code == 1, f"{quirk.name} passed in the {profile} profile"

@@ -19,7 +19,9 @@ import httpx
 __all__ = ["REDACTED", "SECRET_FIELDS", "SECRET_HEADERS", "curl", "redact_headers", "redact_json"]
 
 REDACTED = "<redacted>"
-SECRET_HEADERS = frozenset({"authorization", "x-merchant-secret", "x-merchant-id", "cookie"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-merchant-secret", "x-merchant-id", "cookie", "set-cookie"}
+)
 SECRET_FIELDS = frozenset(
     {
         "server_key", "client_key", "token_id", "card_number", "card_cvv", "card_exp_month",

@@ -10,9 +10,10 @@ and any secret value seen in the traffic is scrubbed from free text as well.
 >>> doc["exit_code"], doc["runs"][0]["replay"]
 (0, '--seed 7 --examples 3 --profile documented')
 
-The helpers below (:func:`exit_code`, :func:`replay_args`, :class:`Redactor`,
-:func:`request_view`, :func:`response_view`, :func:`display`) are shared by the
-JUnit and console reporters, so all three show the same, equally redacted evidence.
+The helpers below (:func:`exit_code`, :func:`replay_args`, :func:`summary`,
+:class:`Redactor`, :func:`evidence`, :func:`one_line`, :func:`display`) are
+shared by the JUnit and console reporters, so all three show the same, equally
+redacted evidence.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +51,11 @@ __all__ = [
     "TOOL",
     "Redactor",
     "display",
+    "evidence",
     "exit_code",
+    "one_line",
     "replay_args",
+    "report_schema",
     "request_view",
     "response_view",
     "summary",
@@ -196,9 +201,7 @@ def _cut(text: str, limit: int = BODY_LIMIT) -> str:
 def _redact_value(value: Any) -> Any:
     """*value* with secret fields redacted, anywhere in dicts, lists and tuples."""
     if isinstance(value, dict):
-        return {
-            k: REDACTED if k in SECRET_FIELDS else _redact_value(v) for k, v in value.items()
-        }
+        return {k: REDACTED if k in SECRET_FIELDS else _redact_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_value(v) for v in value]
     if isinstance(value, tuple):
@@ -363,3 +366,84 @@ def write_json(
     document = to_json(reports, command=command, secrets=secrets)
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
     Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def report_schema() -> dict[str, Any]:
+    """``specs/report.schema.json``: the JSON Schema (draft 2020-12) of :func:`to_json`'s output."""
+    # The kit's own format, not a provider contract: never read from a --specs-dir of the user's.
+    packaged = files("conformance").joinpath("specs").joinpath("report.schema.json")
+    if packaged.is_file():
+        text = packaged.read_text(encoding="utf-8")
+    else:  # a checkout or an editable install: the wheel's force-include is not applied
+        text = (Path(__file__).resolve().parents[2] / "specs" / "report.schema.json").read_text(
+            encoding="utf-8"
+        )
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def evidence(
+    report: Report,
+    finding: Finding,
+    scrub: Redactor,
+    *,
+    body_limit: int = BODY_LIMIT,
+    quiet_headers: Collection[str] = (),
+) -> list[tuple[str, str]]:
+    """A finding's evidence as (label, text) pairs, redacted, in reading order.
+
+    Labels: ``at``, ``expected``, ``received``, ``source``, ``request``,
+    ``response``, ``no answer``, ``example``, ``curl``, ``replay with``.
+    A request or response is its first line, its headers, a blank line and its
+    body (cut at *body_limit*). Headers named in *quiet_headers* (lower case)
+    are left out, unless the finding's pointer names them.
+    """
+    out: list[tuple[str, str]] = [
+        ("at", finding.pointer or "/"),
+        ("expected", display(finding.expected, scrub)),
+        ("received", display(finding.actual, scrub)),
+    ]
+    if finding.source is not None:
+        src = finding.source
+        out.append(("source", scrub(f"{src.kind}, {src.ref}: {src.quote!r}")))
+    exchange = finding.exchange
+    if exchange is not None:
+        req = request_view(exchange.request)
+        lines = [f"{req['method']} {req['url']}"]
+        named = finding.pointer.lower().removeprefix("/headers/").split("/")[0]
+        lines += [
+            f"{k}: {v}"
+            for k, v in req["headers"].items()
+            if k.lower() not in quiet_headers or k.lower() == named
+        ]
+        if req["body"] is not None:
+            lines += ["", _cut(req["body"], body_limit)]
+        out.append(("request", scrub("\n".join(lines))))
+        if exchange.response is not None:
+            resp = response_view(exchange.response)
+            lines = [f"HTTP {resp['status']} {resp['reason']}".rstrip()]
+            lines += [
+                f"{k}: {v}"
+                for k, v in resp["headers"].items()
+                if k.lower() not in quiet_headers or k.lower() == named
+            ]
+            if resp["body"] is not None:
+                lines += ["", _cut(resp["body"], body_limit)]
+            out.append(("response", scrub("\n".join(lines))))
+        if exchange.error is not None:
+            out.append(("no answer", scrub(exchange.error)))
+    if finding.example is not None:
+        out.append(("example", display(finding.example, scrub)))
+    if exchange is not None:
+        out.append(("curl", scrub(curl(exchange.request, report.provider))))
+    out.append(("replay with", replay_args(report)))
+    return out
+
+
+def one_line(finding: Finding, scrub: Redactor) -> str:
+    """``<check>: <message> (expected …, received …)`` on one line."""
+    text = (
+        f"{finding.check}: {finding.message} (expected {display(finding.expected, scrub)}, "
+        f"received {display(finding.actual, scrub)})"
+    )
+    return re.sub(r"\s*[\r\n]+\s*", " ", scrub(text)).strip()

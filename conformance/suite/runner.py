@@ -237,6 +237,11 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
     setup = Setup(target, None if options.authorizations is None else list(options.authorizations))
     _preflight(target, setup)
     selected = [c for c in cases if selection.selects_case(c.id)]
+    if cases and not selected:
+        raise UsageError(
+            f"--only/--skip leave no {target.provider} case to run; case ids look like "
+            f"{cases[0].id!r} (see the JSON report or --help)"
+        )
     for index, case in enumerate(selected, 1):
         result = CaseResult(case.id, case.kind, case.title)
         report.results.append(result)

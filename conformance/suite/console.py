@@ -1,0 +1,253 @@
+"""The console report: a progress bar while the suite runs, then findings and a summary.
+
+On a terminal the output is coloured and a transient progress bar shows once
+a run takes more than a moment; anywhere else (a pipe, a file, CI logs) it is
+plain text without ANSI codes and without a progress bar. Every value shown is
+redacted like the JSON and JUnit reports.
+
+>>> from conformance.suite import CaseResult, Kind, Report
+>>> report = Report("pivot", "in-process pivot simulator", "documented", 7, 3)
+>>> report.results.append(CaseResult("pivot.capture.full", Kind.SCENARIO, "Full capture"))
+>>> print(render([report], width=80).splitlines()[-1])
+pivot: PASSED - conformant: 1 case passed in 0.00 s (exit 0)
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..violations import Severity
+from ._results import CaseResult, Finding, Outcome, Report
+from .report_json import Redactor, evidence, exit_code, replay_args, summary
+
+__all__ = ["ConsoleReporter", "ProgressCallback", "render", "verdict"]
+
+ProgressCallback = Callable[[CaseResult, int, int], None]
+
+#: Bodies in the console are cut shorter than in the JSON report, which has them whole.
+CONSOLE_BODY_LIMIT = 1200
+#: Headers that say nothing about conformance; shown in the JSON and JUnit reports.
+QUIET_HEADERS = frozenset(
+    {
+        "host", "user-agent", "accept-encoding", "date", "server", "content-length",
+        "connection", "keep-alive", "via", "alt-svc",
+        "strict-transport-security", "vary", "cache-control", "etag", "expires", "pragma",
+        "x-powered-by", "cf-ray", "cf-cache-status", "nel", "report-to", "transfer-encoding",
+    }
+)  # fmt: skip
+_LABEL_WIDTH = len("replay with:")
+_OUTCOME_STYLE = {
+    Outcome.PASSED: "green",
+    Outcome.FAILED: "bold red",
+    Outcome.ERROR: "bold yellow",
+    Outcome.SKIPPED: "dim",
+}
+_VERDICT = {0: ("PASSED", "bold green"), 1: ("FAILED", "bold red"), 2: ("ERROR", "bold yellow")}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def verdict(report: Report) -> str:
+    """One line: the provider, PASSED/FAILED/ERROR, what happened, the exit code."""
+    return "".join(_verdict_parts(report))
+
+
+def _verdict_parts(report: Report) -> tuple[str, str, str]:
+    counts = summary(report)
+    word = _VERDICT[report.exit_code][0]
+    took = f"in {report.duration:.2f} s"
+    extra = []
+    if counts["skipped"]:
+        extra.append(f"{counts['skipped']} skipped")
+    if counts["warnings"]:
+        extra.append(_plural(counts["warnings"], "warning"))
+    if report.exit_code == 1:
+        errors = _plural(counts["errors"], "error finding")
+        what = f"not conformant: {counts['failed']} of {counts['cases']} cases failed, {errors}"
+    elif report.exit_code == 2:
+        noted = next((r.note for r in report.results if r.outcome is Outcome.ERROR), "")
+        what = f"could not run: {_plural(counts['error'], 'case')} could not run to its end"
+        if noted:
+            what += f" ({noted})"
+    elif counts["cases"] == 0:
+        what = "no case ran"
+    else:
+        what = f"conformant: {_plural(counts['passed'], 'case')} passed"
+    rest = f" - {what}"
+    if extra:
+        rest += f" ({', '.join(extra)})"
+    rest += f" {took}"
+    if report.interrupted:
+        rest += f"; interrupted: {report.interrupted}"
+    return f"{report.provider}: ", word, f"{rest} (exit {report.exit_code})"
+
+
+class ConsoleReporter:
+    """Reports a suite run on a :class:`rich.console.Console`.
+
+    ``with reporter.progress("midtrans") as tick: report = run_suite(..., progress=tick)``
+    shows a transient progress bar (only on a terminal, only when *show_progress*,
+    and only once the run has taken *progress_delay* seconds); then
+    :meth:`report` prints every finding's evidence, a summary table per report
+    and a one-line verdict.
+    """
+
+    def __init__(
+        self,
+        console: Console | None = None,
+        *,
+        show_progress: bool = True,
+        progress_delay: float = 0.5,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.console = console if console is not None else Console(highlight=False)
+        self.show_progress = show_progress
+        self.progress_delay = progress_delay
+        self.secrets = tuple(secrets)
+
+    @property
+    def progress_enabled(self) -> bool:
+        return self.show_progress and self.console.is_terminal and not self.console.is_dumb_terminal
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator[ProgressCallback]:
+        """A callback for :func:`~conformance.suite.run_suite`'s ``progress=``."""
+        enabled = self.progress_enabled
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[case]}", markup=False),
+            console=self.console,
+            transient=True,
+            disable=not enabled,
+        )
+        started = time.monotonic()
+        task: TaskID | None = None
+        live = False
+
+        def tick(result: CaseResult, index: int, total: int) -> None:
+            nonlocal task, live
+            if task is None:
+                task = bar.add_task(label, total=total, case="")
+            bar.update(task, completed=index, total=total, case=result.id)
+            if enabled and not live and time.monotonic() - started >= self.progress_delay:
+                bar.start()
+                live = True
+
+        try:
+            yield tick
+        finally:
+            if live:
+                bar.stop()
+
+    def report(self, reports: Sequence[Report]) -> None:
+        """Every report's findings, summary table and verdict; then the exit code if several."""
+        scrub = Redactor(reports, extra=self.secrets)
+        for report in reports:
+            self.details(report, scrub)
+            self.summary(report, scrub)
+        if len(reports) > 1:
+            self.console.print(Text(f"exit code {exit_code(reports)}", style="bold"))
+
+    def details(self, report: Report, scrub: Redactor | None = None) -> None:
+        """The evidence of every finding of *report*, errors and warnings alike."""
+        scrub = scrub if scrub is not None else Redactor([report], extra=self.secrets)
+        for case, finding in report.findings():
+            self._finding(report, case, finding, scrub)
+
+    def _finding(self, report: Report, case: CaseResult, finding: Finding, scrub: Redactor) -> None:
+        print_ = self.console.print
+        error = finding.severity is Severity.ERROR
+        mark = "FAIL" if error else "WARN"
+        style = "bold red" if error else "bold yellow"
+        title = Text.assemble((mark, style), " ", (finding.check, "bold"))
+        if case.id != finding.check:
+            title.append(f"  in {case.id}")
+        print_()
+        print_(Rule(title, align="left", style=style))
+        print_(Text(scrub(finding.message), style="bold"), soft_wrap=True)
+        for label, value in evidence(
+            report,
+            finding,
+            scrub,
+            body_limit=CONSOLE_BODY_LIMIT,
+            quiet_headers=QUIET_HEADERS,
+        ):
+            first, *rest = value.splitlines() or [""]
+            head = Text(f"{label + ':':<{_LABEL_WIDTH}} ", style="cyan")
+            print_(Text.assemble(head, first), soft_wrap=True)
+            for line in rest:
+                print_(Text(f"{'':<{_LABEL_WIDTH}} {line}".rstrip()), soft_wrap=True)
+
+    def summary(self, report: Report, scrub: Redactor | None = None) -> None:
+        """A table of *report*'s cases and the verdict line."""
+        scrub = scrub if scrub is not None else Redactor([report], extra=self.secrets)
+        title = (
+            f"{report.provider}: {scrub(report.target)} - profile {report.profile}, "
+            f"seed {report.seed}, {_plural(report.examples, 'example')}"
+        )
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=False)
+        table.add_column("case", overflow="fold")
+        table.add_column("kind")
+        table.add_column("outcome")
+        table.add_column("findings", justify="right")
+        table.add_column("duration", justify="right")
+        notes = any(r.note for r in report.results)
+        if notes:
+            table.add_column("note", overflow="fold")
+        for case in report.results:
+            row = [
+                Text(case.id),
+                Text(case.kind.value),
+                Text(case.outcome.value, style=_OUTCOME_STYLE[case.outcome]),
+                Text(str(len(case.findings))),
+                Text(f"{case.duration:.2f} s"),
+            ]
+            if notes:
+                row.append(Text(scrub(case.note)))
+            table.add_row(*row)
+        self.console.print()
+        self.console.print(Text(title, style="bold"), soft_wrap=True)
+        if report.results:
+            self.console.print(table)
+            self.console.print()
+        head, word, rest = _verdict_parts(report)
+        style = _VERDICT[report.exit_code][1]
+        self.console.print(
+            Text.assemble((head, "bold"), (word, style), scrub(rest)), soft_wrap=True
+        )
+        if report.exit_code:
+            self.console.print(Text(f"replay with: {replay_args(report)}"), soft_wrap=True)
+
+
+def render(reports: Sequence[Report], *, width: int = 100, secrets: Iterable[str] = ()) -> str:
+    """The console report of *reports* as plain text (no colour, no progress bar)."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, force_terminal=False, color_system=None, highlight=False
+    )
+    ConsoleReporter(console, show_progress=False, secrets=secrets).report(reports)
+    return buffer.getvalue()

@@ -1,0 +1,236 @@
+"""The JUnit XML report (``--junit``): for CI systems that show test results.
+
+One ``<testsuite>`` per provider run, holding
+
+* one ``<testcase>`` per case (``classname="<provider>.<kind>"``, named by the
+  case id): failed cases carry a ``<failure>``, cases that could not run an
+  ``<error>``, skipped ones a ``<skipped>``;
+* one ``<testcase>`` per rule the kit knows for the provider
+  (``classname="<provider>.rule"``, named by the rule id): every ``x-rule`` of
+  ``specs/<provider>/`` and every named rule of :mod:`conformance.rules`. A
+  rule fails when an error-severity finding names it; a rule of the other
+  profile only is ``<skipped>``, and so is every rule of a run that made no
+  request. A passing rule means no finding named it, not that every path to
+  it was exercised.
+
+A ``<failure>``'s message is the first finding on one line (expected vs
+received); its text is every finding's evidence, redacted: source quote,
+request, response, curl, example and the seed to replay with.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..violations import Severity
+from ._results import CaseResult, Finding, Outcome, Report
+from .report_json import TOOL, Redactor, evidence, one_line, replay_args
+
+__all__ = ["known_rules", "to_junit", "write_junit"]
+
+#: Findings whose full evidence goes into one failure's text; the rest are counted.
+_DETAILED = 20
+_MESSAGE_LIMIT = 1000
+# Characters XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def known_rules(provider: str, profile: str) -> dict[str, bool]:
+    """Every rule id of *provider*, mapped to whether it is checked in *profile*.
+
+    The ids are the ``x-rule`` annotations of the provider's schemas and
+    OpenAPI document, and the named rules registered in :mod:`conformance.rules`.
+    """
+    from .. import rules
+    from .._schemas import for_profile
+    from ..specs import load_spec
+
+    spec = load_spec(provider)
+    documents: list[Any] = [dict(spec.schemas), spec.openapi]
+    everywhere = set(_x_rules(documents))
+    applying = set(_x_rules([for_profile(d, profile) for d in documents]))
+    known = {rule_id: rule_id in applying for rule_id in everywhere}
+    for named in rules.all_rules():
+        if named.provider == provider:
+            applies = named.profile in ("documented", profile)
+            known[named.id] = known.get(named.id, False) or applies
+    return dict(sorted(known.items()))
+
+
+def _x_rules(documents: Iterable[Any]) -> Iterable[str]:
+    stack = list(documents)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("x-rule"), str):
+                yield node["x-rule"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _seconds(value: float) -> str:
+    return f"{max(value, 0.0):.3f}"
+
+
+def _details(
+    report: Report, findings: Sequence[tuple[CaseResult, Finding]], scrub: Redactor
+) -> str:
+    blocks = []
+    for case, finding in findings[:_DETAILED]:
+        head = f"{finding.check} [{Severity(finding.severity).value}] in {case.id}"
+        lines = [head, f"  {scrub(finding.message)}"]
+        for label, text in evidence(report, finding, scrub):
+            first, *rest = text.splitlines() or [""]
+            lines.append(f"  {label + ':':<12} {first}")
+            lines += [f"  {'':<12} {line}" if line else "" for line in rest]
+        blocks.append("\n".join(lines))
+    if len(findings) > _DETAILED:
+        blocks.append(f"… and {len(findings) - _DETAILED} more findings (see the JSON report)")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _message(findings: Sequence[tuple[CaseResult, Finding]], scrub: Redactor) -> str:
+    text = one_line(findings[0][1], scrub)
+    if len(text) > _MESSAGE_LIMIT:
+        text = text[:_MESSAGE_LIMIT] + "…"
+    if len(findings) > 1:
+        text += f" (+{len(findings) - 1} more)"
+    return text
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.tests = self.failures = self.errors = self.skipped = 0
+
+    def add(self, other: _Counts) -> None:
+        self.tests += other.tests
+        self.failures += other.failures
+        self.errors += other.errors
+        self.skipped += other.skipped
+
+    def attrs(self, element: ET.Element) -> None:
+        element.set("tests", str(self.tests))
+        element.set("failures", str(self.failures))
+        element.set("errors", str(self.errors))
+        element.set("skipped", str(self.skipped))
+
+
+def _testcase(parent: ET.Element, classname: str, name: str, seconds: float) -> ET.Element:
+    return ET.SubElement(parent, "testcase", classname=classname, name=name, time=_seconds(seconds))
+
+
+def _suite(report: Report, scrub: Redactor) -> tuple[ET.Element, _Counts]:
+    counts = _Counts()
+    suite = ET.Element("testsuite", name=f"{TOOL}.{report.provider}")
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("provider", report.provider),
+        ("target", scrub(report.target)),
+        ("profile", report.profile),
+        ("seed", str(report.seed)),
+        ("examples", str(report.examples)),
+        ("replay", replay_args(report)),
+        ("exit_code", str(report.exit_code)),
+        ("interrupted", report.interrupted or ""),
+    ):
+        ET.SubElement(properties, "property", name=name, value=value)
+
+    for case in report.results:
+        counts.tests += 1
+        element = _testcase(suite, f"{report.provider}.{case.kind.value}", case.id, case.duration)
+        errors = [(case, f) for f in case.findings if f.severity is Severity.ERROR]
+        warnings = [(case, f) for f in case.findings if f.severity is not Severity.ERROR]
+        if case.outcome is Outcome.FAILED:
+            counts.failures += 1
+            shown = errors or [(case, f) for f in case.findings]
+            if shown:
+                failure = ET.SubElement(element, "failure", type=shown[0][1].check)
+                failure.set("message", _message(shown, scrub))
+                failure.text = _details(report, [*errors, *warnings], scrub)
+            else:
+                ET.SubElement(element, "failure", message=scrub(case.note) or "failed")
+        elif case.outcome is Outcome.ERROR:
+            counts.errors += 1
+            error = ET.SubElement(element, "error", message=scrub(case.note) or "could not run")
+            if case.findings:
+                error.text = _details(report, [(case, f) for f in case.findings], scrub)
+        elif case.outcome is Outcome.SKIPPED:
+            counts.skipped += 1
+            ET.SubElement(element, "skipped", message=scrub(case.note) or "skipped")
+        elif case.findings:  # passed, with warnings only
+            out = ET.SubElement(element, "system-out")
+            out.text = _details(report, warnings, scrub)
+        if case.note and case.outcome is Outcome.PASSED:
+            ET.SubElement(element, "system-err").text = scrub(case.note)
+
+    by_rule: dict[str, list[tuple[CaseResult, Finding]]] = {}
+    for case, finding in report.findings():
+        if finding.severity is Severity.ERROR:
+            by_rule.setdefault(finding.check, []).append((case, finding))
+    rules = dict(known_rules(report.provider, report.profile))
+    for _, finding in report.findings():  # validator rules outside the catalogue (fallback ids)
+        exchange = finding.exchange
+        if exchange is not None and any(v.rule == finding.check for v in exchange.violations):
+            rules.setdefault(finding.check, True)
+    for rule_id, applies in sorted(rules.items()):
+        counts.tests += 1
+        failed = by_rule.get(rule_id, [])
+        element = _testcase(suite, f"{report.provider}.rule", rule_id, 0.0)
+        if failed:
+            counts.failures += 1
+            failure = ET.SubElement(element, "failure", type=rule_id)
+            failure.set("message", _message(failed, scrub))
+            failure.text = _details(report, failed, scrub)
+        elif not applies:
+            counts.skipped += 1
+            other = "observed" if report.profile == "documented" else "documented"
+            ET.SubElement(
+                element,
+                "skipped",
+                message=f"checked only in the {other} profile; this run used {report.profile}",
+            )
+        elif report.exchanges == 0:
+            counts.skipped += 1
+            ET.SubElement(element, "skipped", message="the run made no request")
+
+    counts.attrs(suite)
+    suite.set("time", _seconds(report.duration))
+    return suite, counts
+
+
+def to_junit(reports: Sequence[Report], *, secrets: Iterable[str] = ()) -> ET.Element:
+    """The ``<testsuites>`` element of *reports*; *secrets* are extra values to scrub."""
+    scrub = Redactor(reports, extra=secrets)
+    root = ET.Element("testsuites", name=TOOL)
+    total = _Counts()
+    for report in reports:
+        suite, counts = _suite(report, scrub)
+        root.append(suite)
+        total.add(counts)
+    total.attrs(root)
+    root.set("time", _seconds(sum(r.duration for r in reports)))
+    for element in root.iter():
+        element.attrib = {k: _clean(v) for k, v in element.attrib.items()}
+        if element.text:
+            element.text = _clean(element.text)
+    return root
+
+
+def write_junit(
+    reports: Sequence[Report], path: str | os.PathLike[str], *, secrets: Iterable[str] = ()
+) -> None:
+    """Write the JUnit XML of *reports* to *path* (UTF-8, with an XML declaration)."""
+    root = to_junit(reports, secrets=secrets)
+    ET.indent(root)
+    ET.ElementTree(root).write(os.fspath(path), encoding="utf-8", xml_declaration=True)
