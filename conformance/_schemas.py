@@ -165,8 +165,10 @@ class _Explainer:
     def explain(self, error: ValidationError) -> Iterator[Violation]:
         combinator = error.validator in ("anyOf", "oneOf") and error.context
         if combinator and self.compiled.consts(error.validator_value) is None:
-            # Not a catalogue: explain by the branch that came closest to matching.
-            yield from self.explain(best_match(error.context))
+            # Not a catalogue: explain by the first branch of the instance's own type
+            # (for an object, the object branch, not the `null` one), else the best match.
+            for sub in _fitting_branch(error) or [best_match(error.context)]:
+                yield from self.explain(sub)
             return
         parts = tuple(error.absolute_path)
         expect = _ANY if error.validator is None else error.validator_value
@@ -326,6 +328,17 @@ class _Explainer:
                 holds = self.compiled.if_holds(schema["if"], instance)
                 branches = {True: ("then",), False: ("else",), None: ("then", "else")}[holds]
                 queue.extend((resolver, schema[b]) for b in branches if b in schema)
+
+
+def _fitting_branch(error: ValidationError) -> list[ValidationError]:
+    """The errors of the first branch that does not refuse the instance's type outright."""
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context or ():
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    for errors in branches.values():
+        if not any(e.validator == "type" and not e.relative_path for e in errors):
+            return errors
+    return []
 
 
 def _step(instance: Any, part: Any) -> Any:

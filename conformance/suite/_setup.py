@@ -139,6 +139,10 @@ class Setup:
         return Authorization(_field(charge, "transaction_id"), amount)
 
     # -- Pivot ------------------------------------------------------------------------
+    def forget_token(self) -> None:
+        """Drop the cached Pivot access token (e.g. after the target's clock moved on)."""
+        self._token = None
+
     def access_token(self, record: Record) -> str:
         now = time.monotonic()
         if self._token is None or self._token[1] <= now:
