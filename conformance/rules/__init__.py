@@ -2,5 +2,6 @@
 
 from . import common, midtrans, pivot  # noqa: F401  (registration side effect)
 from ._base import Context, Failure, Rule, all_rules, rule, rules_for
+from ._known import known_rules
 
-__all__ = ["Context", "Failure", "Rule", "all_rules", "rule", "rules_for"]
+__all__ = ["Context", "Failure", "Rule", "all_rules", "known_rules", "rule", "rules_for"]

@@ -25,13 +25,13 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from typing import Any
 
+from ..rules import known_rules
 from ..violations import Severity
 from ._results import CaseResult, Finding, Outcome, Report
 from .report_json import TOOL, Redactor, evidence, one_line, replay_args
 
-__all__ = ["known_rules", "to_junit", "write_junit"]
+__all__ = ["to_junit", "write_junit"]
 
 #: Findings whose full evidence goes into one failure's text; the rest are counted.
 _DETAILED = 20
@@ -41,40 +41,6 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @functools.cache
-def known_rules(provider: str, profile: str) -> dict[str, bool]:
-    """Every rule id of *provider*, mapped to whether it is checked in *profile*.
-
-    The ids are the ``x-rule`` annotations of the provider's schemas and
-    OpenAPI document, and the named rules registered in :mod:`conformance.rules`.
-    """
-    from .. import rules
-    from .._schemas import for_profile
-    from ..specs import load_spec
-
-    spec = load_spec(provider)
-    documents: list[Any] = [dict(spec.schemas), spec.openapi]
-    everywhere = set(_x_rules(documents))
-    applying = set(_x_rules([for_profile(d, profile) for d in documents]))
-    known = {rule_id: rule_id in applying for rule_id in everywhere}
-    for named in rules.all_rules():
-        if named.provider == provider:
-            applies = named.profile in ("documented", profile)
-            known[named.id] = known.get(named.id, False) or applies
-    return dict(sorted(known.items()))
-
-
-def _x_rules(documents: Iterable[Any]) -> Iterable[str]:
-    stack = list(documents)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("x-rule"), str):
-                yield node["x-rule"]
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
 def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from .._constants import PROFILES
+from .._constants import PROFILES, PROVIDERS
 from ..errors import UsageError
 from ..specs import check_choice
 from ..violations import Severity
@@ -80,31 +80,45 @@ class SuiteOptions:
 
 @dataclass(frozen=True)
 class Selection:
-    """What --only and --skip keep, given the case ids that exist.
+    """What --only and --skip keep, given the provider and the case ids that exist.
 
     An id or pattern in --only that names a case selects cases; one that names
-    only rules keeps every case and reports only those rules.
+    only rules keeps every case and reports only those rules. Ids of the other
+    provider (``run`` covers both) do not apply here; when --only names only
+    those, no case of this provider runs.
     """
 
     options: SuiteOptions
+    provider: str
     case_ids: frozenset[str]
 
     @property
+    def only(self) -> tuple[str, ...]:
+        return tuple(p for p in self.options.only if _provider_of(p) in (None, self.provider))
+
+    @property
+    def only_elsewhere(self) -> bool:
+        return bool(self.options.only) and not self.only
+
+    @property
     def only_names_cases(self) -> bool:
-        return any(_matches(i, self.options.only) for i in self.case_ids)
+        return any(_matches(i, self.only) for i in self.case_ids)
 
     def selects_case(self, case_id: str) -> bool:
-        if _matches(case_id, self.options.skip):
+        if _matches(case_id, self.options.skip) or self.only_elsewhere:
             return False
-        only = self.options.only
-        return not only or not self.only_names_cases or _matches(case_id, only)
+        return not self.only or not self.only_names_cases or _matches(case_id, self.only)
 
     def keeps(self, check: str) -> bool:
         """Whether a finding of rule or scenario *check* is reported."""
         if _matches(check, self.options.skip):
             return False
-        only = self.options.only
-        return not only or self.only_names_cases or _matches(check, only)
+        return not self.only or self.only_names_cases or _matches(check, self.only)
+
+
+def _provider_of(pattern: str) -> str | None:
+    head = pattern.split(".", 1)[0]
+    return head if head in PROVIDERS else None
 
 
 def _matches(value: str, patterns: Sequence[str]) -> bool:
@@ -226,7 +240,8 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
     started = time.monotonic()
     deadline = started + options.time_limit
     cases = all_cases(target.provider, options)
-    selection = Selection(options, frozenset(c.id for c in cases))
+    selection = Selection(options, target.provider, frozenset(c.id for c in cases))
+    _check_ids(target.provider, options, cases)
     report = Report(
         provider=target.provider,
         target=target.label,
@@ -237,7 +252,7 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
     setup = Setup(target, None if options.authorizations is None else list(options.authorizations))
     _preflight(target, setup)
     selected = [c for c in cases if selection.selects_case(c.id)]
-    if cases and not selected:
+    if cases and not selected and not selection.only_elsewhere:
         raise UsageError(
             f"--only/--skip leave no {target.provider} case to run; case ids look like "
             f"{cases[0].id!r} (see the JSON report or --help)"
@@ -262,6 +277,27 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
             progress(result, index, len(selected))
     report.duration = time.monotonic() - started
     return report
+
+
+def _check_ids(provider: str, options: SuiteOptions, cases: Sequence[Case]) -> None:
+    """A typo in --only/--skip must not silently run (or skip) nothing."""
+    from ..rules import known_rules
+
+    known = {
+        *known_rules(provider, options.profile),
+        *(c.id for c in cases),
+        *(check for c in cases for check in getattr(c, "checks", ())),
+        f"{provider}.transport",
+    }
+    for flag, patterns in (("--only", options.only), ("--skip", options.skip)):
+        for pattern in patterns:
+            if _provider_of(pattern) not in (None, provider):
+                continue  # names the other provider's checks (``run`` covers both)
+            if not any(fnmatch.fnmatchcase(k, pattern) for k in known):
+                raise UsageError(
+                    f"{flag} {pattern!r} names no {provider} scenario, case or rule; ids look "
+                    f"like {cases[0].id!r} or {provider}.capture-response.status-code"
+                )
 
 
 def _preflight(target: Target, setup: Setup) -> None:
