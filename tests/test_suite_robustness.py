@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conformance.simulators import Fault, create
+from conformance.simulators import create
 from conformance.simulators._serve import served
 
 CHECK = [sys.executable, "-m", "conformance", "check"]
@@ -38,7 +38,7 @@ def assert_no_traceback(*texts: str) -> None:
 
 
 def test_a_target_that_is_down_is_exit_2_with_one_line() -> None:
-    code, out, err = check("midtrans", "http://127.0.0.1:9")
+    code, _, err = check("midtrans", "http://127.0.0.1:9")
     assert code == 2
     assert err.strip().splitlines() == [
         "capture-conformance: error: cannot reach http://127.0.0.1:9: "
@@ -66,7 +66,7 @@ def test_credentials_refused_on_setup_is_exit_2() -> None:
     ids=["html-502", "truncated", "reset", "slow", "5xx"],
 )
 def test_faults_mid_run_are_reported_as_violations(pivot, fault, evidence) -> None:
-    sim, url = pivot
+    _, url = pivot
     # Let the setup of the first cases through, then break every capture.
     httpx.post(f"{url}/_sim/faults", json={**fault, "path": "/v2/payments/", "rate": 1.0})
     started = time.monotonic()
@@ -78,7 +78,7 @@ def test_faults_mid_run_are_reported_as_violations(pivot, fault, evidence) -> No
 
 
 def test_the_global_time_limit_stops_a_slow_run(pivot) -> None:
-    sim, url = pivot
+    _, url = pivot
     httpx.post(f"{url}/_sim/faults", json={"kind": "latency", "delay": 0.2, "path": "/v2/"})
     started = time.monotonic()
     code, out, err = check("pivot", url, "--time-limit", "2", "--timeout", "5")

@@ -142,9 +142,9 @@ def run_hypothesis(test: Callable[[], None], driver: Driver) -> RunResult:
         except Flaky as flaky:
             # A Stop in the middle of a replay can surface as hypothesis's complaint
             # that the replay drew less data than before: it is still the Stop.
-            stop = next(_chain(flaky, Stop), None)
-            if isinstance(stop, Stop):
-                return RunResult(stop.failure, printed, stop.note, stop.cause)
+            stopped = next(_chain(flaky, Stop), None)
+            if isinstance(stopped, Stop):
+                return RunResult(stopped.failure, printed, stopped.note, stopped.cause)
             found = next(_chain(flaky, Failure), driver.best)
             if not isinstance(found, Failure):
                 raise
@@ -227,10 +227,10 @@ class Driver:
     requests while it shrinks, and one broken field should read as one finding.
     """
 
-    def __init__(self, ctx: CaseContext, *, shrink_seconds: float = SHRINK_SECONDS) -> None:
+    def __init__(self, ctx: CaseContext, *, shrink_seconds: float | None = None) -> None:
         self.ctx = ctx
         self.provider = ctx.provider
-        self.shrink_seconds = shrink_seconds
+        self.shrink_seconds = SHRINK_SECONDS if shrink_seconds is None else shrink_seconds
         #: The latest (so, while shrinking, the smallest) failure, and when the first came.
         self.best: Failure | None = None
         self._first_failure: float | None = None

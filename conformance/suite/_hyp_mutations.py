@@ -122,6 +122,7 @@ def _allowed(field_type: Any) -> set[str]:
 
 def _keyword_kinds(path: tuple[str, ...], node: Mapping[str, Any]) -> list[MutationKind]:
     kinds = []
+    values: st.SearchStrategy[Any]
     if isinstance(node.get("exclusiveMinimum"), int | float):
         low = int(node["exclusiveMinimum"])
         values = st.integers(min_value=low - 10**6, max_value=low)

@@ -52,13 +52,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import assume, example, given, seed
 from hypothesis import strategies as st
 
-from ..violations import Severity
+from ..validator import Validator
+from ..violations import Severity, Violation
 from ._hyp_common import (
     Driver,
     Failure,
@@ -97,20 +97,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-@dataclass
 class ValidCaptures:
     """Valid capture requests (partial, full, amount omitted) are accepted."""
 
-    provider: str
-    kind: Kind = Kind.PROPERTY
+    kind = Kind.PROPERTY
 
-    @property
-    def id(self) -> str:
-        return f"{self.provider}.valid-captures"
-
-    @property
-    def title(self) -> str:
-        return "valid capture requests (partial, full, amount omitted) are accepted"
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self.id = f"{provider}.valid-captures"
+        self.title = "valid capture requests (partial, full, amount omitted) are accepted"
+        #: The check ids its findings carry (besides the validator's rules).
+        self.checks = (self.id,)
 
     def run(self, ctx: CaseContext) -> None:
         driver = Driver(ctx)
@@ -170,7 +167,7 @@ class ValidCaptures:
                 expected = f'HTTP 200, code "00", data.status one of {", ".join(catalogued)}'
                 refused = not driver.accepted(exchange)
                 source = "pivot.capture-request" if refused else "pivot.capture-status"
-            what = "was refused" if refused else "was not answered as a capture"
+            what = "was not accepted" if refused else "was not answered as a capture"
             driver.fail(
                 Failure(
                     self.id,
@@ -189,20 +186,17 @@ class ValidCaptures:
         return test  # type: ignore[no-any-return]
 
 
-@dataclass
 class InvalidCaptures:
     """Capture requests the contract refuses are refused with a documented code."""
 
-    provider: str
-    kind: Kind = Kind.PROPERTY
+    kind = Kind.PROPERTY
 
-    @property
-    def id(self) -> str:
-        return f"{self.provider}.invalid-captures"
-
-    @property
-    def title(self) -> str:
-        return "invalid capture requests are refused with a documented code"
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self.id = f"{provider}.invalid-captures"
+        self.title = "invalid capture requests are refused with a documented code"
+        #: The check ids its findings carry (besides the validator's rules).
+        self.checks = (self.id,)
 
     def run(self, ctx: CaseContext) -> None:
         driver = Driver(ctx)
@@ -232,25 +226,30 @@ class InvalidCaptures:
         entry = next(e for e in spec.catalogue("error_code") if e["const"] == PIVOT_VALIDATION_CODE)
         return [s for s in entry["x-http-status"] if str(s) in documented]
 
-    def violations(self, driver: Driver, request: Any) -> list[Any]:
-        found = driver.ctx.target.validator.validate_request("capture", request)
+    @staticmethod
+    def violations(validator: Validator, request: Any) -> list[Violation]:
+        """What the contract refuses in *request* (a body or a whole request), in the
+        validator's profile; warnings do not count."""
+        found = validator.validate_request("capture", request)
         return [v for v in found if v.severity is Severity.ERROR]
 
-    def kinds(self, driver: Driver) -> list[tuple[MutationKind, tuple[bool, int]]]:
-        """The kinds that can break a body in this profile, each with a base that shows it."""
-        spec = driver.ctx.target.validator.spec
+    def kinds(self, validator: Validator) -> list[tuple[MutationKind, tuple[bool, int]]]:
+        """The kinds that can break a body in *validator*'s profile, each with the base
+        (``releaseRemainingAmount``, amount) its simplest value breaks."""
+        spec = validator.spec
         sample = Authorization("be4f3e44-d6ee-4355-8c64-c1d1dc7f4590", 100_000)
         kept = []
         for kind in mutation_kinds(spec, spec.operation("capture").request_schema or ""):
             for base in ((False, 1), (True, 1)):
                 body = apply(self.valid_body(sample, *base), kind, kind.canonical, 100_000, _dumps)
-                if isinstance(body, Raw) or self.violations(driver, body):
+                if isinstance(body, Raw) or self.violations(validator, body):
                     kept.append((kind, base))
                     break
         return kept
 
     def test(self, driver: Driver, options: SuiteOptions) -> Callable[[], None]:
-        kinds = self.kinds(driver)
+        validator = driver.ctx.target.validator
+        kinds = self.kinds(validator)
         current: list[Authorization] = []
         bases = st.tuples(st.booleans(), AMOUNTS)
         mutations = st.one_of([st.tuples(st.just(k), k.values) for k, _ in kinds])
@@ -265,7 +264,7 @@ class InvalidCaptures:
             auth = current[0]
             body = apply(self.valid_body(auth, *base), kind, value, auth.amount, _dumps)
             request = driver.capture_request(auth.id, body)
-            broken = self.violations(driver, request)
+            broken = self.violations(validator, request)
             assume(broken)
             exchange = driver.send_request("capture", request)
             refusals = self.refusals(driver, kind)
