@@ -77,6 +77,15 @@ def specs_root(specs_dir: str | os.PathLike[str] | None = None) -> Traversable:
     return Path(__file__).resolve().parent.parent / "specs"
 
 
+#: libyaml's loader when PyYAML was built with it (about 10x faster), else the pure one.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML safely, with libyaml when available."""
+    return yaml.load(text, Loader=_YAML_LOADER)
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A path, query or header parameter of an operation; *schema* is a schema URI."""
@@ -155,7 +164,7 @@ def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
     root = specs_root(specs_dir)
     folder = root.joinpath(provider)
     try:
-        openapi = yaml.safe_load(folder.joinpath("openapi.yaml").read_text(encoding="utf-8"))
+        openapi = load_yaml(folder.joinpath("openapi.yaml").read_text(encoding="utf-8"))
         raw_sources = json.loads(folder.joinpath("sources.json").read_text(encoding="utf-8"))
         schemas: dict[str, Any] = {}
         for name, entry in _schema_files(folder):
