@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from ._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
-from .errors import InputError
+from .errors import InputError, UsageError
 
 __all__ = ["check", "run"]
 
@@ -140,11 +140,13 @@ def _execute(
             reporter = ConsoleReporter(show_progress=not common["no_progress"], secrets=secrets)
             with reporter.progress(target.provider) as tick:
                 reports.append(run_suite(target, options, progress=tick))
+    if not any(report.results for report in reports):
+        raise UsageError("--only/--skip leave no case to run; see `capture-conformance run --help`")
     reporter.report(reports)
     try:
         if common["report_json"]:
-            write_json(reports, common["report_json"], command=shlex.join(sys.argv),
-                       secrets=secrets)  # fmt: skip
+            line = shlex.join(["capture-conformance", *sys.argv[1:]])
+            write_json(reports, common["report_json"], command=line, secrets=secrets)
         if common["junit"]:
             write_junit(reports, common["junit"], secrets=secrets)
     except OSError as exc:

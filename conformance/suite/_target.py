@@ -75,7 +75,8 @@ class Credentials:
 
 def guard_production(provider: str, base_url: str, allow: bool) -> None:
     """Refuse a provider's production host unless *allow*: the suite captures money."""
-    host = urlsplit(base_url).hostname or ""
+    # A trailing dot names the same host (a fully qualified name).
+    host = (urlsplit(base_url).hostname or "").rstrip(".")
     if host == PRODUCTION_HOSTS[provider] and not allow:
         raise UsageError(
             f"{base_url} is {provider}'s production host and the suite captures real money; "
