@@ -129,7 +129,9 @@ class Spec:
 
     def operation(self, name: str) -> Operation:
         """The operation called *name*; :class:`UsageError` lists the valid names."""
-        check_choice(f"{self.provider} operation", name, tuple(self.operations))
+        found = self.operations.get(name)
+        if found is None:
+            check_choice(f"{self.provider} operation", name, tuple(self.operations))
         return self.operations[name]
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
