@@ -20,21 +20,18 @@ import time
 
 import httpx
 
+from conformance.suite._setup import MIDTRANS_CARD, PIVOT_CARD
+
 SERVER_KEY = "SB-Mid-server-bench-made-up-key"
 BASIC = "Basic " + base64.b64encode(f"{SERVER_KEY}:".encode()).decode()
-CARD = {
-    "card_number": "4811111111111114",
-    "card_exp_month": "12",
-    "card_exp_year": "2039",
-    "card_cvv": "123",
-    "client_key": "SB-Mid-client-bench-made-up-key",
-}
 Target = tuple[str, dict[str, str]]
 
 
 def midtrans_target(client: httpx.Client) -> Target:
     """A status read of an authorized transaction."""
-    token = client.get("/v2/token", params=CARD).json()["token_id"]
+    token = client.get(
+        "/v2/token", params={**MIDTRANS_CARD, "client_key": "SB-Mid-client-bench-made-up-key"}
+    ).json()["token_id"]
     charge = client.post(
         "/v2/charge",
         headers={"Authorization": BASIC},
@@ -54,7 +51,7 @@ def pivot_target(client: httpx.Client) -> Target:
         "/v1/access-token", json={"grantType": "client_credentials"}, headers=merchant
     ).json()["data"]["accessToken"]
     bearer = {"Authorization": f"Bearer {token}"}
-    card = {"number": "4440000112200001", "expMonth": 12, "expYear": 2039, "cvc": "123"}
+    card = PIVOT_CARD
     session = client.post(
         "/v2/payments",
         headers={**bearer, "X-REQUEST-ID": "bench0000000000001"},

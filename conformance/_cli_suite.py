@@ -88,7 +88,7 @@ def check(
         yield Target(provider, base_url=base_url, credentials=credentials,
                      profile=options.profile, timeout=timeout)  # fmt: skip
 
-    _execute(targets, options, common, command="check")
+    _execute(targets, options, common)
 
 
 @click.command()
@@ -104,7 +104,7 @@ def run(**common: Any) -> None:
         for provider in PROVIDERS:
             yield Target(provider, app=create(provider).app, profile=options.profile)
 
-    _execute(targets, options, common, command="run")
+    _execute(targets, options, common)
 
 
 def _options(common: dict[str, Any], **extra: Any) -> Any:
@@ -122,24 +122,23 @@ def _options(common: dict[str, Any], **extra: Any) -> Any:
     )
 
 
-def _execute(
-    targets: Callable[[], Any], options: Any, common: dict[str, Any], command: str
-) -> None:
+def _execute(targets: Callable[[], Any], options: Any, common: dict[str, Any]) -> None:
     from .suite import run_suite
     from .suite.console import ConsoleReporter
     from .suite.junit import write_junit
     from .suite.report_json import exit_code, write_json
 
+    chosen = list(targets())
+    secrets = [
+        secret
+        for target in chosen
+        for secret in (*target.credentials.secrets(), target.credentials.client_id)
+    ]
+    reporter = ConsoleReporter(show_progress=not common["no_progress"], secrets=secrets)
     reports = []
-    secrets: list[str] = []
-    reporter = ConsoleReporter(show_progress=not common["no_progress"])
-    for target in targets():
-        with target:
-            credentials = target.credentials
-            secrets += [*credentials.secrets(), credentials.client_id]
-            reporter = ConsoleReporter(show_progress=not common["no_progress"], secrets=secrets)
-            with reporter.progress(target.provider) as tick:
-                reports.append(run_suite(target, options, progress=tick))
+    for target in chosen:
+        with target, reporter.progress(target.provider) as tick:
+            reports.append(run_suite(target, options, progress=tick))
     if not any(report.results for report in reports):
         raise UsageError("--only/--skip leave no case to run; see `capture-conformance run --help`")
     reporter.report(reports)

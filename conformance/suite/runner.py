@@ -29,7 +29,7 @@ from ..errors import UsageError
 from ..specs import check_choice
 from ..violations import Severity
 from ._results import CaseResult, Exchange, Finding, Kind, Outcome, Report
-from ._setup import Authorization, Setup, SetupError
+from ._setup import MIDTRANS_CARD, Authorization, Setup, SetupError
 from ._target import Target
 
 __all__ = [
@@ -301,9 +301,7 @@ def _midtrans_keys(target: Target, seen: list[Exchange]) -> None:
     """Both Midtrans keys: the client key tokenises, the server key reads a status."""
     token = target.request(
         "GET", "/v2/token",
-        params={"card_number": "4811111111111114", "card_exp_month": "12",
-                "card_exp_year": "2039", "card_cvv": "123",
-                "client_key": target.credentials.client_key},
+        params={**MIDTRANS_CARD, "client_key": target.credentials.client_key},
     )  # fmt: skip
     status = target.request(
         "GET",
