@@ -9,6 +9,7 @@ that fails pays for the explanation.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterator
 from typing import Any, cast
@@ -73,6 +74,10 @@ def json_type(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
+#: Explained documents kept per compiled spec (violations are immutable values).
+_EXPLAINED = 1024
+
+
 class CompiledSchemas:
     """The schemas of one :class:`Spec` in one profile, compiled once."""
 
@@ -81,6 +86,7 @@ class CompiledSchemas:
         self.profile = profile
         contents = {uri: for_profile(schema, profile) for uri, schema in spec.schemas.items()}
         self.contents = contents
+        self._explained: dict[tuple[str, str, str], tuple[Violation, ...]] = {}
         self.registry: referencing.Registry[Any] = referencing.Registry().with_resources(
             (uri, DRAFT202012.create_resource(schema)) for uri, schema in contents.items()
         )
@@ -104,6 +110,20 @@ class CompiledSchemas:
         """
         if self.is_valid(uri, instance):
             return []
+        try:
+            # Explaining costs ~1 ms, and the same invalid document is often judged
+            # twice: by a simulator that must refuse it and by the suite that sent it.
+            key = (uri, prefix, json.dumps(instance, sort_keys=True, allow_nan=False))
+        except (TypeError, ValueError):
+            return list(self._explain(uri, instance, prefix))
+        found = self._explained.get(key)
+        if found is None:
+            if len(self._explained) >= _EXPLAINED:
+                self._explained.clear()
+            found = self._explained[key] = self._explain(uri, instance, prefix)
+        return list(found)
+
+    def _explain(self, uri: str, instance: Any, prefix: str) -> tuple[Violation, ...]:
         explainer = _Explainer(self, uri, instance, prefix)
         found: dict[tuple[str, str], Violation] = {}
         for error in self.detailed(uri).iter_errors(instance):
@@ -121,7 +141,7 @@ class CompiledSchemas:
                 source=source,
             )
             found[(violation.rule, prefix)] = violation
-        return list(found.values())
+        return tuple(found.values())
 
     def annotation(self, uri: str) -> tuple[str | None, Source | None]:
         """The ``x-rule`` and source a schema's root reports under."""
