@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ._constants import PROFILES, PROVIDERS
 
 if TYPE_CHECKING:
+    from ._traffic import Traffic
+    from .assertions import ConformanceAssertionError, assert_conformant
     from .errors import ConformanceError, InputError, SpecError, UsageError
     from .examples import Example, iter_examples
     from .specs import Operation, Spec, load_spec, specs_root
@@ -27,6 +29,7 @@ __all__ = [
     "MISSING",
     "PROFILES",
     "PROVIDERS",
+    "ConformanceAssertionError",
     "ConformanceError",
     "Example",
     "InputError",
@@ -35,9 +38,11 @@ __all__ = [
     "Source",
     "Spec",
     "SpecError",
+    "Traffic",
     "UsageError",
     "Validator",
     "Violation",
+    "assert_conformant",
     "iter_examples",
     "load_spec",
     "specs_root",
@@ -46,6 +51,9 @@ __all__ = [
 ]
 
 _HOME = {
+    "Traffic": "_traffic",
+    "ConformanceAssertionError": "assertions",
+    "assert_conformant": "assertions",
     "ConformanceError": "errors",
     "InputError": "errors",
     "SpecError": "errors",

@@ -10,7 +10,7 @@ import click
 from .errors import UsageError
 from .simulators.quirks import names as quirk_names
 
-__all__ = ["MIDTRANS_HTTP_STATUS", "PIVOT_SETTLE", "serve"]
+__all__ = ["MIDTRANS_HTTP_STATUS", "PIVOT_SETTLE", "serve", "serve_app", "serving_options"]
 
 MIDTRANS_HTTP_STATUS = ("mirror", "always-200")
 PIVOT_SETTLE = ("immediate", "delayed")
@@ -24,7 +24,8 @@ def serve() -> None:
     """
 
 
-def _serving(func: Any) -> Any:
+def serving_options(func: Any) -> Any:
+    """The --host and --port options of a command that listens (serve, proxy)."""
     func = click.option("--host", default="127.0.0.1", show_default=True)(func)
     func = click.option(
         "--port",
@@ -37,7 +38,7 @@ def _serving(func: Any) -> Any:
 
 
 @serve.command("midtrans")
-@_serving
+@serving_options
 @click.option("--server-key", help="Accept only this server key (default: any SB-Mid-server-...).")
 @click.option("--client-key", help="Accept only this client key (default: any SB-Mid-client-...).")
 @click.option(
@@ -66,11 +67,11 @@ def serve_midtrans(
     simulator = MidtransSimulator(
         server_key=server_key, client_key=client_key, http_status=http_status, quirk=quirk
     )
-    _serve(simulator, host, port)
+    serve_app(simulator, host, port)
 
 
 @serve.command("pivot")
-@_serving
+@serving_options
 @click.option("--client-id", help="Accept only this client id (default: any non-empty one).")
 @click.option("--client-secret", help="Accept only this secret (default: any non-empty one).")
 @click.option(
@@ -111,10 +112,15 @@ def serve_pivot(
         settle_delay=settle_delay,
         quirk=quirk,
     )
-    _serve(simulator, host, port)
+    serve_app(simulator, host, port)
 
 
-def _serve(app: Any, host: str, port: int) -> None:
+def serve_app(app: Any, host: str, port: int, **options: Any) -> None:
+    """Serve *app* until Ctrl-C or SIGTERM, its base URL the first line printed.
+
+    A port that cannot be bound is a :class:`UsageError` (one line, exit 2).
+    *options* are more :class:`uvicorn.Config` settings.
+    """
     from .simulators._serve import serve as run_server
 
     def announce(url: str) -> None:
@@ -122,6 +128,6 @@ def _serve(app: Any, host: str, port: int) -> None:
         sys.stdout.flush()
 
     try:
-        run_server(app, host, port, announce)
+        run_server(app, host, port, announce, **options)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -54,13 +54,27 @@ def _suite_options(func: Any) -> Any:
     return func
 
 
+def credential_options(func: Any) -> Any:
+    """The sandbox credential options (``check`` and ``record``)."""
+    options = [
+        click.option("--server-key", help="Midtrans server key [env: MIDTRANS_SERVER_KEY]"),
+        click.option("--client-key", help="Midtrans client key [env: MIDTRANS_CLIENT_KEY]"),
+        click.option("--client-id", help="Pivot client id [env: PIVOT_CLIENT_ID]"),
+        click.option("--client-secret", help="Pivot client secret [env: PIVOT_CLIENT_SECRET]"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.command()
 @click.argument("provider", type=click.Choice(PROVIDERS))
-@click.option("--base-url", required=True, help="the target, e.g. https://api.sandbox.midtrans.com")
-@click.option("--server-key", help="Midtrans server key [env: MIDTRANS_SERVER_KEY]")
-@click.option("--client-key", help="Midtrans client key [env: MIDTRANS_CLIENT_KEY]")
-@click.option("--client-id", help="Pivot client id [env: PIVOT_CLIENT_ID]")
-@click.option("--client-secret", help="Pivot client secret [env: PIVOT_CLIENT_SECRET]")
+@click.option("--base-url", help="the target, e.g. https://api.sandbox.midtrans.com")
+@click.option("--cassette", "cassettes", multiple=True, metavar="PATH",
+              help="re-check recorded cassettes offline instead of a live target: the "
+              "scenario catalogue answered from the recording (repeatable; a folder means "
+              "every cassette in it)")  # fmt: skip
+@credential_options
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT,
               show_default=True, help="seconds per request")  # fmt: skip
 @click.option("--authorizations", type=click.Path(dir_okay=False),
@@ -69,13 +83,19 @@ def _suite_options(func: Any) -> Any:
               help="allow the provider's production host (the suite captures money)")  # fmt: skip
 @_suite_options
 def check(
-    provider: str, base_url: str, server_key: str | None, client_key: str | None,
+    provider: str, base_url: str | None, cassettes: tuple[str, ...], server_key: str | None,
+    client_key: str | None,
     client_id: str | None, client_secret: str | None, timeout: float,
     authorizations: str | None, allow_production: bool, **common: Any,
 ) -> None:  # fmt: skip
-    """Run the conformance suite against any HTTP target of PROVIDER."""
+    """Run the conformance suite against any HTTP target of PROVIDER, or a recording of one."""
     from .suite import Credentials, Target, guard_production, load_authorizations
 
+    if cassettes:
+        _replay(provider, cassettes, base_url, common)
+        return
+    if base_url is None:
+        raise UsageError("give --base-url URL (a live target) or --cassette PATH (a recording)")
     guard_production(provider, base_url, allow_production)
     credentials = Credentials.resolve(
         server_key=server_key, client_key=client_key, client_id=client_id,
@@ -87,6 +107,20 @@ def check(
     def targets() -> Any:
         yield Target(provider, base_url=base_url, credentials=credentials,
                      profile=options.profile, timeout=timeout)  # fmt: skip
+
+    _execute(targets, options, common)
+
+
+def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, common: Any) -> None:
+    """``check --cassette``: the scenario catalogue, answered from the recordings."""
+    from .cassettes import replay_target
+
+    if base_url is not None:
+        raise UsageError("give --base-url or --cassette, not both")
+    options = _options(common, scenarios_only=True)
+
+    def targets() -> Any:
+        yield replay_target(provider, cassettes, profile=options.profile)
 
     _execute(targets, options, common)
 

@@ -6,6 +6,8 @@ run (bad arguments, unreadable input). Exit 2 always prints one line.
     capture-conformance validate midtrans response reply.json --status 412
     capture-conformance examples
     capture-conformance serve midtrans --port 0
+    capture-conformance cassettes lint cassettes/
+    capture-conformance proxy pivot --upstream http://127.0.0.1:8001 --port 8080
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 import click
 
+from ._cli_cassettes import cassettes, record
+from ._cli_proxy import proxy
 from ._cli_serve import serve
 from ._cli_suite import check, run
 from .errors import ConformanceError, InputError
@@ -109,6 +113,9 @@ def _report(found: Sequence[Violation], fmt: str) -> None:
 cli.add_command(serve)
 cli.add_command(check)
 cli.add_command(run)
+cli.add_command(record)
+cli.add_command(cassettes)
+cli.add_command(proxy)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

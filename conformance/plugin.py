@@ -9,14 +9,24 @@ option > ini value. This module reads them in that order, in ``_setting``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._constants import DEFAULT_PROFILE, PROFILES
+from ._pytest_simulators import (  # noqa: F401  (fixtures: pytest finds them in this module)
+    SimulatorHandle,
+    _midtrans_simulator_server,
+    _pivot_simulator_server,
+    midtrans_simulator,
+    midtrans_simulator_app,
+    pivot_simulator,
+    pivot_simulator_app,
+)
 
 if TYPE_CHECKING:
+    from ._traffic import Traffic
     from .validator import Validator
 
 GROUP = "capture-conformance"
@@ -36,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"default --conformance-profile ({' or '.join(PROFILES)})",
         default=DEFAULT_PROFILE,
     )
+    from ._pytest_suite import add_options
+
+    add_options(parser, group)  # --capture-conformance and the suite's settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +56,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "conformance(profile=...): settings for the capture-conformance fixtures of this test",
     )
+    if config.getoption("capture_conformance") or config.getini("capture_conformance"):
+        from ._pytest_suite import SuitePlugin
+
+        config.pluginmanager.register(SuitePlugin(config), "capture-conformance-suite")
 
 
 def _setting(request: pytest.FixtureRequest, name: str, override: Any = None) -> Any:
@@ -71,3 +88,43 @@ def conformance_validator(request: pytest.FixtureRequest) -> Callable[..., Valid
         return Validator(provider, profile=_setting(request, "profile", profile))
 
     return make
+
+
+_TRAFFIC = pytest.StashKey["Traffic"]()
+
+
+@pytest.fixture
+def conformance_traffic(request: pytest.FixtureRequest) -> Iterator[Traffic]:
+    """Routes the test's calls to the provider sandboxes to in-process simulators, and judges them.
+
+    def test_checkout(conformance_traffic):
+        order = conformance_traffic.authorize("midtrans", 30000)
+        my_checkout.capture(order, 30000)  # requests/httpx, sync or async: no network
+
+    Every exchange is validated when the test ends; a violation fails the test.
+    """
+    from ._traffic import intercept
+    from .errors import UsageError
+
+    try:
+        with intercept(profile=_setting(request, "profile")) as traffic:
+            request.node.stash[_TRAFFIC] = traffic
+            yield traffic
+    except UsageError as exc:
+        pytest.fail(f"conformance_traffic: {exc}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    traffic = item.stash.get(_TRAFFIC, None)
+    if traffic is None:
+        return (yield)
+    from ._traffic import settle
+
+    try:
+        outcome = yield
+    except Exception as exc:
+        settle(item, traffic, exc)  # the test's own failure, plus what its traffic broke
+        raise
+    settle(item, traffic, None)
+    return outcome

@@ -8,6 +8,7 @@ EXPECTED = {
     "MISSING",
     "PROFILES",
     "PROVIDERS",
+    "ConformanceAssertionError",
     "ConformanceError",
     "Example",
     "InputError",
@@ -16,9 +17,11 @@ EXPECTED = {
     "Source",
     "Spec",
     "SpecError",
+    "Traffic",
     "UsageError",
     "Validator",
     "Violation",
+    "assert_conformant",
     "iter_examples",
     "load_spec",
     "specs_root",
@@ -47,5 +50,10 @@ def test_typed_marker_ships(repo_root) -> None:
 
 
 def test_exception_tree_has_one_root() -> None:
-    for name in ("UsageError", "SpecError", "InputError"):
+    for name in ("UsageError", "SpecError", "InputError", "ConformanceAssertionError"):
         assert issubclass(getattr(conformance, name), conformance.ConformanceError)
+
+
+def test_assertion_failures_are_assertion_errors() -> None:
+    # Test runners report an AssertionError as a failure, not as an error.
+    assert issubclass(conformance.ConformanceAssertionError, AssertionError)

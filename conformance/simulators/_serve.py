@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -52,11 +53,17 @@ class _Server(uvicorn.Server):
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def serve(app: ASGIApp, host: str, port: int, announce: Callable[[str], None]) -> None:
-    """Serve until Ctrl-C or SIGTERM; both shut down cleanly and return normally."""
+def serve(
+    app: ASGIApp, host: str, port: int, announce: Callable[[str], None], **options: Any
+) -> None:
+    """Serve until Ctrl-C or SIGTERM; both shut down cleanly and return normally.
+
+    *options* are more :class:`uvicorn.Config` settings, e.g. ``lifespan="on"``.
+    """
     sock = bind(host, port)
     announce(url_of(sock))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", "access_log": False}
+    config = uvicorn.Config(app, **{**settings, **options})
     _Server(config).run(sockets=[sock])
 
 

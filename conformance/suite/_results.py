@@ -24,6 +24,7 @@ class Kind(enum.StrEnum):
     SCENARIO = "scenario"
     PROPERTY = "property"
     STATEFUL = "stateful"
+    TRAFFIC = "traffic"  # exchanges seen by ``capture-conformance proxy``, one case per operation
 
 
 class Outcome(enum.StrEnum):

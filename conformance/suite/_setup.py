@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ class Setup:
         )
         self._token: tuple[str, float] | None = None
         self._counter = itertools.count(1)
-        self._run = f"{int(time.time() * 1000):x}"
+        # Time plus randomness: two setups (processes, xdist workers, fixtures) started in
+        # the same millisecond must not reuse an order id, which Midtrans refuses (406).
+        self._run = f"{int(time.time() * 1000):x}{secrets.token_hex(3)}"
 
     @property
     def provider(self) -> str:

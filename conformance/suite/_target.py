@@ -11,7 +11,7 @@ import base64
 import json as _json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,6 +88,9 @@ class Target:
     """Where the suite sends traffic, and how each answer is judged on the way back.
 
     Give *base_url* for an HTTP target, or *app* for an in-process ASGI app.
+    *transport* replaces the one a base URL would get (cassette recording and
+    replay wrap or stand in for it); *on_case* hears each case id before the case
+    runs and may return a note to skip it with (see :meth:`begin_case`).
     """
 
     def __init__(
@@ -99,6 +102,8 @@ class Target:
         credentials: Credentials | None = None,
         profile: str = "documented",
         timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        on_case: Callable[[str], str | None] | None = None,
     ) -> None:
         if (base_url is None) == (app is None):
             raise UsageError("give a target base URL or an in-process app, not both or neither")
@@ -112,7 +117,7 @@ class Target:
             parts = urlsplit(base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise UsageError(f"--base-url must be an http(s) URL; got {base_url!r}")
-            transport: httpx.BaseTransport = httpx.HTTPTransport()
+            transport = transport or httpx.HTTPTransport()
             url = base_url.rstrip("/")
         else:
             assert app is not None
@@ -126,7 +131,12 @@ class Target:
         self._base = url
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._urls: dict[str, httpx.URL] = {}
+        self._on_case = on_case
         self.sent = 0
+
+    def begin_case(self, case_id: str) -> str | None:
+        """The runner is about to run *case_id*: a note means "skip it, because ..."."""
+        return None if self._on_case is None else self._on_case(case_id)
 
     def close(self) -> None:
         self.client.close()

@@ -67,6 +67,8 @@ class SuiteOptions:
     skip: tuple[str, ...] = ()
     time_limit: float = 120.0
     authorizations: tuple[Authorization, ...] | None = None
+    #: Only the scenario catalogue (the deterministic part): cassette recording and replay.
+    scenarios_only: bool = False
 
     def __post_init__(self) -> None:
         check_choice("profile", self.profile, PROFILES)
@@ -225,6 +227,8 @@ def all_cases(provider: str, options: SuiteOptions) -> list[Case]:
     """Every case of *provider*, in run order: scenarios, then property and stateful runs."""
     from . import properties, scenarios, stateful
 
+    if options.scenarios_only:
+        return list(scenarios.cases(provider, options))
     return [
         *scenarios.cases(provider, options),
         *properties.cases(provider, options),
@@ -260,6 +264,8 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
         if time.monotonic() > deadline:
             result.outcome, result.note = Outcome.SKIPPED, "time limit reached"
             report.interrupted = f"time limit of {options.time_limit:g} s reached"
+        elif (note := target.begin_case(case.id)) is not None:
+            result.outcome, result.note = Outcome.SKIPPED, note
         else:
             begun = time.monotonic()
             try:

@@ -1,0 +1,165 @@
+"""``capture-conformance record`` and ``capture-conformance cassettes lint|diff|examples``.
+
+    capture-conformance record midtrans --base-url https://api.sandbox.midtrans.com \\
+        --out cassettes/midtrans/sandbox.yaml
+    capture-conformance record pivot --simulator --out cassettes/pivot/catalogue.yaml
+    capture-conformance cassettes lint cassettes/ tests/cassettes/
+    capture-conformance cassettes diff old.yaml new.yaml --format markdown --fail-on any
+    capture-conformance cassettes examples pivot --out cassettes/pivot/seed-examples.yaml
+
+Exit codes: 0 conformant / no failing change, 1 violations / a change at or above
+``--fail-on``, 2 could not run (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ._cli_suite import DEFAULT_TIMEOUT, credential_options
+from ._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from .errors import UsageError
+
+__all__ = ["cassettes", "record"]
+
+
+@click.command()
+@click.argument("provider", type=click.Choice(PROVIDERS))
+@click.option("--base-url", help="the target to record, e.g. https://api.sandbox.midtrans.com")
+@click.option(
+    "--simulator",
+    is_flag=True,
+    help="record the in-process reference simulator instead (URIs say the sandbox host)",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="the cassette to write (.yaml, or .json for vcrpy's JSON serializer)",
+)
+@credential_options
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="seconds per request",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="the seed of the scenarios' made-up values (unknown ids)",
+)
+@click.option(
+    "--allow-production",
+    is_flag=True,
+    help="allow the provider's production host (the scenarios capture money)",
+)
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+def record(
+    provider: str, base_url: str | None, simulator: bool, out: str, server_key: str | None,
+    client_key: str | None, client_id: str | None, client_secret: str | None, timeout: float,
+    seed: int, allow_production: bool, no_progress: bool,
+) -> None:  # fmt: skip
+    """Record PROVIDER's scenario catalogue, setup calls included, into a scrubbed cassette."""
+    from .cassettes import record as record_catalogue
+    from .cassettes import write_recording
+    from .simulators import create
+    from .suite import Credentials
+    from .suite.console import ConsoleReporter
+
+    if simulator == (base_url is not None):
+        raise UsageError("give --base-url URL or --simulator (not both)")
+    credentials = Credentials.resolve(
+        server_key=server_key, client_key=client_key, client_id=client_id,
+        client_secret=client_secret,
+    )  # fmt: skip
+    reporter = ConsoleReporter(show_progress=not no_progress, secrets=credentials.secrets())
+    with reporter.progress(f"recording {provider}") as tick:
+        recording = record_catalogue(
+            provider, base_url=base_url, app=create(provider).app if simulator else None,
+            credentials=credentials, timeout=timeout, seed=seed,
+            allow_production=allow_production, progress=tick, out=out,
+        )  # fmt: skip
+    write_recording(recording, out)
+    report = recording.report
+    failed = len(report.failed)
+    click.echo(
+        f"recorded {len(recording.cassette)} interaction(s) of {recording.scenarios} "
+        f"scenario(s) from {report.target} to {out}"
+        + (f"; {failed} scenario(s) did not meet their expectations" if failed else "")
+    )
+
+
+@click.group()
+def cassettes() -> None:
+    """Lint and diff vcrpy / pytest-recording cassettes; transcribe the seed examples."""
+
+
+@cassettes.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--provider",
+    type=click.Choice(PROVIDERS),
+    help="check hosts that are neither sandbox, production nor loopback as this provider",
+)
+@click.option("--profile", type=click.Choice(PROFILES), default=DEFAULT_PROFILE, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True)  # fmt: skip
+def lint(paths: tuple[str, ...], provider: str | None, profile: str, fmt: str) -> None:
+    """Validate every interaction of the cassettes at PATH... (files or folders) against specs/."""
+    from .cassettes import lint as lint_cassettes
+    from .cassettes._lint import iter_lines
+
+    result = lint_cassettes(paths, profile=profile, provider=provider)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, default=repr, ensure_ascii=False))
+    else:
+        for line in iter_lines(result):
+            click.echo(line)
+    sys.exit(result.exit_code)
+
+
+@cassettes.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "markdown")),
+    default="text",
+    show_default=True,
+    help="markdown reads well as a pull-request comment",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(("breaking", "any", "never")),
+    default="breaking",
+    show_default=True,
+    help="which changes make the exit code 1",
+)
+def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
+    """Compare recording NEW with OLD, scenario by scenario, and classify each change."""
+    from .cassettes import diff as diff_cassettes
+    from .cassettes._diff_render import render
+
+    result = diff_cassettes(old, new)
+    click.echo(render(result, fmt))
+    sys.exit(result.exit_code(fail_on))
+
+
+@cassettes.command()
+@click.argument("provider", type=click.Choice(PROVIDERS))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="the cassette to write")
+def examples(provider: str, out: str) -> None:
+    """Write the seed pages' own examples of PROVIDER as a cassette."""
+    from .cassettes._examples import example_cassette
+    from .cassettes._format import dumps, save_cassette
+
+    cassette = example_cassette(provider)
+    save_cassette(out, dumps(cassette, out))
+    click.echo(f"wrote {len(cassette)} interaction(s) of the {provider} seed examples to {out}")

@@ -1,0 +1,360 @@
+"""The conformance suite inside a pytest run: ``pytest --capture-conformance=midtrans``.
+
+    pytest --capture-conformance=midtrans --conformance-base-url=http://127.0.0.1:8000
+
+The suite runs **once per pytest run**, at session start, in the main process
+(the xdist controller under ``-n``), exactly as ``capture-conformance check``
+would run it; a target that cannot be reached, refused credentials, a bad URL
+or the production guard stop the run there with one ``ERROR:`` line (exit 4).
+Its results are then collected as test items (:mod:`._pytest_suite_items`), one
+per scenario, property or stateful run and one per rule the kit knows for the
+provider, with stable ids::
+
+    capture-conformance::midtrans::scenario::full-capture
+    capture-conformance::midtrans::rule::capture-response.gross-amount
+
+Each item only reports what the run found, so ``-n 2`` hands the finished run to
+every worker (``pytest_configure_node``) and the outcomes are those of ``-n 0``;
+``-k`` picks which items report, never what the suite sends. A failed item's
+text is the JUnit report's (``check --junit``): the rule, expected vs received,
+source, request, response and curl line, redacted, and the options that replay it.
+
+``--conformance-cassettes PATH`` replays recorded cassettes (``capture-conformance
+record``) instead of a live target, as ``check --cassette`` does: the scenario
+catalogue only, offline.
+
+Settings are read command-line option first, then the ini value
+(``--conformance-seed`` > ``conformance_seed``); there is no fixture or marker
+level: the run belongs to the session, not to a test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ._constants import PROFILES, PROVIDERS
+
+if TYPE_CHECKING:
+    from .suite import CaseResult, Report
+    from .suite.report_json import Redactor
+
+__all__ = ["SUITE_OPTIONS", "SuitePlugin", "SuiteSettings", "add_options", "read_settings"]
+
+#: ``(ini name = option dest, flag, argparse settings, help)`` of every suite setting.
+SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
+    ("capture_conformance", "--capture-conformance", {"choices": PROVIDERS},
+     "run the conformance suite of this provider against --conformance-base-url, "
+     "as test items"),
+    ("conformance_base_url", "--conformance-base-url", {"metavar": "URL"},
+     "the suite's target, e.g. https://api.sandbox.midtrans.com"),
+    ("conformance_server_key", "--conformance-server-key", {"metavar": "KEY"},
+     "Midtrans server key [env: MIDTRANS_SERVER_KEY]"),
+    ("conformance_client_key", "--conformance-client-key", {"metavar": "KEY"},
+     "Midtrans client key [env: MIDTRANS_CLIENT_KEY]"),
+    ("conformance_client_id", "--conformance-client-id", {"metavar": "ID"},
+     "Pivot client id [env: PIVOT_CLIENT_ID]"),
+    ("conformance_client_secret", "--conformance-client-secret", {"metavar": "SECRET"},
+     "Pivot client secret [env: PIVOT_CLIENT_SECRET]"),
+    ("conformance_examples", "--conformance-examples", {"type": int, "metavar": "N"},
+     "hypothesis examples per property/stateful run (default as check: 10)"),
+    ("conformance_seed", "--conformance-seed", {"type": int, "metavar": "N"},
+     "replay a run exactly (default: random, shown in the header)"),
+    ("conformance_timeout", "--conformance-timeout", {"type": float, "metavar": "S"},
+     "seconds per request (default as check: 10)"),
+    ("conformance_time_limit", "--conformance-time-limit", {"type": float, "metavar": "S"},
+     "seconds for the whole run (default as check: 300)"),
+    ("conformance_authorizations", "--conformance-authorizations", {"metavar": "FILE"},
+     "JSON/YAML list of pre-authorized {id, amount} (for 3DS targets)"),
+    ("conformance_allow_production", "--conformance-allow-production", {"action": "store_true"},
+     "allow the provider's production host (the suite captures money)"),
+    ("conformance_cassettes", "--conformance-cassettes", {"action": "append", "metavar": "PATH"},
+     "re-check recorded cassettes (files or folders; repeatable) offline instead of a "
+     "live target: the scenario catalogue, as check --cassette"),
+)  # fmt: skip
+#: How the CLI's messages name a setting, and how pytest names it.
+_FLAG = re.compile(
+    r"(?<![\w-])--(base-url|examples|seed|timeout|time-limit|profile|allow-production)\b"
+)
+_WORKER_KEY = "capture_conformance_report"
+_TICK = {"passed": ".", "failed": "F", "error": "E", "skipped": "s"}
+
+
+def add_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
+    """Register every suite setting as ``--flag`` and as the ini value of the same name."""
+    for name, flag, settings, text in SUITE_OPTIONS:
+        group.addoption(flag, dest=name, default=None, help=f"{text} (ini: {name})", **settings)
+        if settings.get("action") == "store_true":
+            parser.addini(name, help=f"default {flag}", type="bool", default=False)
+        elif settings.get("action") == "append":
+            parser.addini(name, help=f"default {flag} (one or more)", type="args", default=[])
+        else:
+            parser.addini(name, help=f"default {flag}", default="")
+
+
+def pytest_flags(message: str) -> str:
+    """A suite message with ``check``'s flags named as pytest's.
+
+    >>> pytest_flags("--examples must be at least 1; got 0")
+    '--conformance-examples must be at least 1; got 0'
+    """
+    return _FLAG.sub(r"--conformance-\1", message)
+
+
+def _value(config: pytest.Config, name: str) -> Any:
+    """The command-line option if given, else the ini value (``""``/``False`` when unset)."""
+    given = config.getoption(name)
+    return given if given is not None else config.getini(name)
+
+
+def _number(config: pytest.Config, name: str, kind: type[int] | type[float]) -> Any:
+    value = _value(config, name)
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise pytest.UsageError(f"ini {name} must be {what}; got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class SuiteSettings:
+    """What ``--capture-conformance`` runs: the target, its credentials, the suite options."""
+
+    provider: str
+    base_url: str
+    credentials: Any  # conformance.suite.Credentials (imported lazily)
+    options: Any  # conformance.suite.SuiteOptions
+    timeout: float
+    #: Recorded cassettes to replay instead of a live target (``--conformance-cassettes``).
+    cassettes: tuple[str, ...] = ()
+
+    def replay(self, seed: int) -> str:
+        options = self.options
+        return (
+            f"--conformance-seed {seed} --conformance-examples {options.examples} "
+            f"--conformance-profile {options.profile}"
+        )
+
+
+def read_settings(config: pytest.Config) -> SuiteSettings | None:
+    """The suite settings (option > ini), ``None`` without ``--capture-conformance``.
+
+    Every bad value is a :class:`pytest.UsageError` of one line.
+    """
+    provider = _value(config, "capture_conformance")
+    if not provider:
+        return None
+    if provider not in PROVIDERS:
+        raise pytest.UsageError(
+            f"ini capture_conformance must be one of {', '.join(PROVIDERS)}; got {provider!r}"
+        )
+    cassettes = tuple(_value(config, "conformance_cassettes") or ())
+    base_url = _value(config, "conformance_base_url")
+    if cassettes and base_url:
+        raise pytest.UsageError(
+            "give --conformance-base-url (a live target) or --conformance-cassettes "
+            "(a recording), not both"
+        )
+    if not base_url and not cassettes:
+        raise pytest.UsageError(
+            f"--capture-conformance={provider} needs a target: --conformance-base-url=URL "
+            "(or ini conformance_base_url), or --conformance-cassettes=PATH"
+        )
+    profile = _value(config, "conformance_profile")
+    if profile not in PROFILES:
+        raise pytest.UsageError(
+            f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
+        )
+    from ._cli_suite import DEFAULT_EXAMPLES, DEFAULT_TIME_LIMIT, DEFAULT_TIMEOUT
+    from .errors import ConformanceError
+    from .suite import Credentials, SuiteOptions, guard_production, load_authorizations
+
+    examples = _number(config, "conformance_examples", int)
+    seed = _number(config, "conformance_seed", int)
+    timeout = _number(config, "conformance_timeout", float)
+    time_limit = _number(config, "conformance_time_limit", float)
+    given = _value(config, "conformance_authorizations")
+    try:
+        if base_url:
+            allow = bool(_value(config, "conformance_allow_production"))
+            guard_production(provider, base_url, allow)
+        options = SuiteOptions(
+            profile=profile,
+            examples=DEFAULT_EXAMPLES if examples is None else examples,
+            time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
+            authorizations=tuple(load_authorizations(given)) if given else None,
+            # A recording holds the scenario catalogue only (the deterministic part).
+            scenarios_only=bool(cassettes),
+            **({} if seed is None else {"seed": seed}),
+        )
+        credentials = Credentials.resolve(
+            **{name: _value(config, f"conformance_{name}") or None for name in _CREDENTIALS}
+        )
+    except ConformanceError as exc:
+        raise pytest.UsageError(pytest_flags(str(exc))) from None
+    return SuiteSettings(
+        provider,
+        base_url or "",
+        credentials,
+        options,
+        DEFAULT_TIMEOUT if timeout is None else timeout,
+        cassettes,
+    )
+
+
+_CREDENTIALS = ("server_key", "client_key", "client_id", "client_secret")
+
+
+def _runs_tests(config: pytest.Config) -> bool:
+    option = config.option
+    return not (
+        getattr(option, "collectonly", False)
+        or getattr(option, "showfixtures", False)
+        or getattr(option, "show_fixtures_per_test", False)
+    )
+
+
+class SuitePlugin:
+    """The hooks of ``--capture-conformance``; registered only when it is given.
+
+    The run starts in ``pytest_sessionstart`` (``trylast``: after hypothesis has
+    finished initialising) or, under xdist, in ``pytest_xdist_setupnodes`` if
+    that comes first: before any worker starts, whichever hook runs first.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._settings: SuiteSettings | None = None
+        self._report: Report | None = None
+        self._payload: bytes | None = None
+        self._scrub: Redactor | None = None
+
+    @property
+    def settings(self) -> SuiteSettings:
+        """Read on first use (not at configure time: ``pytest --help`` must still work)."""
+        if self._settings is None:
+            settings = read_settings(self.config)
+            assert settings is not None  # registered only with --capture-conformance
+            self._settings = settings
+        return self._settings
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.settings  # noqa: B018  (a bad setting stops the session here, on every process)
+        if not hasattr(self.config, "workerinput") and _runs_tests(self.config):
+            self._ensure_run()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_setupnodes(self) -> None:
+        self._ensure_run()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """pytest-xdist: hand the finished run to each worker."""
+        import pickle
+
+        if self._report is not None:
+            if self._payload is None:
+                self._payload = pickle.dumps(self._report)
+            node.workerinput[_WORKER_KEY] = self._payload
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        settings = self.settings
+        where = (
+            "cassettes " + ", ".join(settings.cassettes)
+            if settings.cassettes
+            else self._redactor([])(settings.base_url)
+        )
+        return (
+            f"capture-conformance: {settings.provider} suite against "
+            f"{where}, {settings.replay(settings.options.seed)}"
+        )
+
+    def _ensure_run(self) -> None:
+        if self._report is None:
+            self._report = self._run(self.settings)
+
+    def _run(self, settings: SuiteSettings) -> Report:
+        from .errors import ConformanceError
+        from .suite import run_suite
+        from .suite.console import verdict
+
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+
+        def say(text: str, *, end: str = "\n") -> None:
+            if reporter is not None:
+                reporter.write(text + end, flush=True)
+
+        def tick(result: CaseResult, index: int, total: int) -> None:
+            say(_TICK[result.outcome.value], end="")
+
+        say(f"capture-conformance: running the {settings.provider} suite ", end="")
+        try:
+            with self._target(settings) as target:
+                report = run_suite(target, settings.options, progress=tick)
+        except ConformanceError as exc:
+            say("")
+            raise pytest.UsageError(pytest_flags(str(exc))) from None
+        say("")
+        say(f"capture-conformance: {self._redactor([report])(verdict(report))}")
+        return report
+
+    @staticmethod
+    def _target(settings: SuiteSettings) -> Any:
+        from .suite import Target
+
+        if settings.cassettes:
+            from .cassettes import replay_target
+
+            return replay_target(
+                settings.provider, settings.cassettes, profile=settings.options.profile
+            )
+        return Target(
+            settings.provider, base_url=settings.base_url, credentials=settings.credentials,
+            profile=settings.options.profile, timeout=settings.timeout,
+        )  # fmt: skip
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        from ._pytest_suite_items import collect_items
+
+        top, collected = collect_items(session, self)
+        items.extend(collected)
+        # The terminal counts collected items from collect reports ("collected N items").
+        session.ihook.pytest_collectreport(
+            report=pytest.CollectReport(top.nodeid, "passed", None, list(collected))
+        )
+
+    # -- what the items read (conformance._pytest_suite_items) ------------------------
+    def report(self) -> Report:
+        """The run: this process's, or the one the xdist controller handed over."""
+        if self._report is None:
+            payload = getattr(self.config, "workerinput", {}).get(_WORKER_KEY)
+            if payload is None:
+                pytest.fail("the conformance suite did not run in this session", pytrace=False)
+            import pickle  # the controller's own report, handed over on the execnet channel
+
+            self._report = pickle.loads(payload)
+        assert self._report is not None
+        return self._report
+
+    def _redactor(self, reports: list[Report]) -> Redactor:
+        from .suite.report_json import Redactor
+
+        credentials = self.settings.credentials
+        return Redactor(reports, extra=[*credentials.secrets(), credentials.client_id])
+
+    @property
+    def scrub(self) -> Redactor:
+        if self._scrub is None:
+            self._scrub = self._redactor([self.report()])
+        return self._scrub

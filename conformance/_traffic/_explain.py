@@ -1,0 +1,66 @@
+"""Violations as a test failure shows them: rule, field, expected vs sent, source.
+
+Values are shown with ``repr``; secret headers, secret JSON fields and every
+secret value seen in the exchange are replaced by ``<redacted>``.
+
+>>> from conformance import Validator
+>>> found = Validator("midtrans").validate_request(
+...     "capture", {"transaction_id": "t-1", "gross_amount": 30000.0})
+>>> print("\\n".join(explain(found[0], "request")))  # doctest: +ELLIPSIS
+midtrans.gross-amount.decimal-literal at /gross_amount: gross_amount is written as a decimal; ...
+    expected: 'an integer (Long) without a decimal point'
+    sent:     30000.0
+    source:   seeds/001_f7368d281d2f7060.txt (documented): 'gross_amount | Total amount ...'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..suite._redact import REDACTED, SECRET_FIELDS, SECRET_HEADERS
+from ..suite._results import Exchange
+from ..suite.report_json import Redactor, _json_secrets, _secrets, display
+from ..violations import Violation
+
+__all__ = ["Side", "explain", "plural", "redactor_for"]
+
+Side = str  # "request" or "response"
+
+
+def redactor_for(
+    request: httpx.Request | None, response: httpx.Response | None, body: Any = None
+) -> Redactor:
+    """Scrubs the secrets of one exchange (auth headers, keys, tokens) out of free text.
+
+    *body* is a bare JSON document checked without a request around it.
+    """
+    found = list(_json_secrets(body))
+    if request is not None:
+        found += _secrets(Exchange("", request, response))
+    return Redactor([], extra=found)
+
+
+def explain(violation: Violation, side: Side, scrub: Redactor | None = None) -> list[str]:
+    """The lines that describe *violation* found on the *side* of an exchange."""
+    scrub = scrub or Redactor([])
+    label = "sent:" if side == "request" else "received:"
+    where = violation.pointer or "/"
+    actual = violation.actual
+    name = where.rsplit("/", 1)[-1]
+    if name in SECRET_FIELDS or (where.startswith("/headers/") and name in SECRET_HEADERS):
+        actual = REDACTED
+    lines = [
+        f"{violation.rule} at {where}: {scrub(violation.message)}",
+        f"    {'expected:':<10}{display(violation.expected, scrub)}",
+        f"    {label:<10}{REDACTED if actual is REDACTED else display(actual, scrub)}",
+    ]
+    if violation.source is not None:
+        lines.append(f"    {'source:':<10}{violation.source}")
+    return lines
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 violation``, ``2 violations``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
