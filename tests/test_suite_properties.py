@@ -325,12 +325,14 @@ def test_the_time_limit_stops_a_run_where_it_stands() -> None:
         send = target.send
 
         def sleepy(operation: str, request: httpx.Request) -> Any:
-            time.sleep(0.01)
+            time.sleep(0.05)
             return send(operation, request)
 
         target.send = sleepy  # type: ignore[method-assign]
 
-    report = run("pivot", wrap=slow, time_limit=0.3)
+    # 1.5 s: room for a fresh xdist worker's first imports before the first case starts,
+    # far too little for the first case's runs (each example sends twice, 50 ms each).
+    report = run("pivot", wrap=slow, time_limit=1.5)
     assert report.interrupted is not None
     stopped = [r for r in report.results if r.note == "stopped by the time limit"]
     assert len(stopped) == 1

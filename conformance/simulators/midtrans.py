@@ -281,6 +281,8 @@ class MidtransSimulator(Simulator):
             return self._error(412)
         amount = tx.authorized_amount if amount is None else amount
         if amount > tx.authorized_amount and self.quirk != "over-capture-accepted":
+            if self.quirk == "refused-capture-applied":
+                tx.capture(tx.authorized_amount, now)
             return self._error(412)
         tx.capture(amount, now)
         body = bodies.capture_body(tx, amount)

@@ -376,28 +376,10 @@ class PivotSimulator(Simulator):
         value = req.amount.value if req.amount is not None else Decimal(0)
         authorized = charge.authorized if charge.authorized is not None else Decimal(0)
         if charge.reserved() + value > authorized and self.quirk != "over-capture-accepted":
+            if self.quirk == "refused-capture-applied" and charge.reserved() < authorized:
+                self._record_capture(session, authorized - charge.reserved(), req.release)
             raise PivotError(400, "capture amount exceeds authorized amount", "amount")
-
-        created = self._stamp_ns()
-        immediate = self.settle == "immediate"
-        capture = Capture(
-            id=self._ids.uuid7(created),
-            value=value,
-            currency=session.currency,
-            release=req.release,
-            status=SUCCESS if immediate else PENDING,
-            created_ns=created,
-            updated_ns=created,
-            due_ns=created if immediate else created + round(self.settle_delay * NS),
-        )
-        charge.captures.append(capture)
-        charge.updated_ns = session.updated_ns = created
-        session.released = session.released or req.release
-        if charge.status == "WAITING_FOR_CAPTURE" and (
-            req.release or charge.reserved() >= authorized
-        ):
-            charge.status = "PROCESSING"
-        _settle_due(session, self._now_ns())
+        capture = self._record_capture(session, value, req.release)
         data = capture_answer(
             session,
             capture,
@@ -413,3 +395,27 @@ class PivotSimulator(Simulator):
         if self.quirk == "capture-accepted-202":
             answer.status_code = 202
         return answer
+
+    def _record_capture(self, session: Session, value: Decimal, release: bool) -> Capture:
+        """Add a capture of *value* to *session*'s charge and move the charge on."""
+        charge = session.charge
+        authorized = charge.authorized if charge.authorized is not None else Decimal(0)
+        created = self._stamp_ns()
+        immediate = self.settle == "immediate"
+        capture = Capture(
+            id=self._ids.uuid7(created),
+            value=value,
+            currency=session.currency,
+            release=release,
+            status=SUCCESS if immediate else PENDING,
+            created_ns=created,
+            updated_ns=created,
+            due_ns=created if immediate else created + round(self.settle_delay * NS),
+        )
+        charge.captures.append(capture)
+        charge.updated_ns = session.updated_ns = created
+        session.released = session.released or release
+        if charge.status == "WAITING_FOR_CAPTURE" and (release or charge.reserved() >= authorized):
+            charge.status = "PROCESSING"
+        _settle_due(session, self._now_ns())
+        return capture

@@ -135,6 +135,12 @@ QUIRKS: tuple[Quirk, ...] = (
     ),
     Quirk(
         "midtrans",
+        "refused-capture-applied",
+        "an over-capture is refused (412) but the authorization is captured anyway",
+        "midtrans.stateful.status-agrees",
+    ),
+    Quirk(
+        "midtrans",
         "status-not-updated",
         "a status read after capture still says authorize",
         "scenario:midtrans.status-after-capture",
@@ -216,6 +222,12 @@ QUIRKS: tuple[Quirk, ...] = (
         "non-uuid-id-404",
         "a path id that is not a UUID answers 404, not 400",
         "scenario:pivot.malformed-id",
+    ),
+    Quirk(
+        "pivot",
+        "refused-capture-applied",
+        "an over-capture is refused (400) but what was left is captured anyway",
+        "pivot.stateful.status-agrees",
     ),
     Quirk(
         "pivot",

@@ -19,6 +19,8 @@ from ..violations import Severity, Source, Violation
 
 __all__ = ["CaseResult", "Exchange", "Finding", "Kind", "Outcome", "Report"]
 
+_UNPARSED: Any = object()
+
 
 class Kind(enum.StrEnum):
     SCENARIO = "scenario"
@@ -44,19 +46,26 @@ class Exchange:
     error: str | None = None
     elapsed: float = 0.0
     violations: list[Violation] = field(default_factory=list)
+    _body: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._body = _UNPARSED
 
     @property
     def status(self) -> int | None:
         return None if self.response is None else self.response.status_code
 
     def json(self) -> Any:
-        """The response body as JSON, or ``None`` when there is none or it is not JSON."""
-        if self.response is None:
-            return None
-        try:
-            return self.response.json()
-        except ValueError:
-            return None
+        """The response body as JSON, or ``None`` when there is none or it is not JSON.
+
+        Parsed once: the checks of one exchange ask for it several times.
+        """
+        if self._body is _UNPARSED:
+            try:
+                self._body = None if self.response is None else self.response.json()
+            except ValueError:
+                self._body = None
+        return self._body
 
 
 @dataclass

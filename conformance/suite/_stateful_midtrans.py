@@ -95,7 +95,8 @@ class MidtransLifecycle(Lifecycle):
         self.step("read_status", transaction=transaction)
         self._read(transaction)
 
-    def _read(self, transaction: MidtransTransaction) -> None:
+    def _read(self, transaction: MidtransTransaction, *, after_refusal: bool = False) -> None:
+        """Read the status, right after a refused capture when *after_refusal*."""
         exchange = self.driver.read(transaction.id)
         status = json_body(exchange).get("transaction_status")
         if not isinstance(status, str):
@@ -109,6 +110,17 @@ class MidtransLifecycle(Lifecycle):
             )
             return
         if status == transaction.status:
+            return
+        if after_refusal and transaction.status == "authorize" and status == "capture":
+            self.fail(
+                "status-agrees",
+                f"the status read says 'capture' right after a capture of authorized "
+                f"transaction {transaction.id} was refused",
+                expected="transaction_status 'authorize': a refused capture changes nothing",
+                exchange=exchange,
+                source="midtrans.lifecycle",
+            )
+            transaction.status = status  # left out by --skip: follow the target
             return
         if status in MIDTRANS_NEXT.get(transaction.status, frozenset()):
             transaction.status = status
@@ -150,6 +162,8 @@ class MidtransLifecycle(Lifecycle):
                     exchange=exchange,
                     source="midtrans.capture-scope",
                 )
+            # A refusal changes nothing: the read must not show the capture it refused.
+            self._read(transaction, after_refusal=True)
             return
         if not capturable:
             self.fail(

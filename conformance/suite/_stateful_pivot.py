@@ -164,6 +164,8 @@ class PivotLifecycle(Lifecycle):
                     exchange=exchange,
                     source="pivot.manual-capture-flow",
                 )
+            # A refusal changes nothing: the read must show the captures as they were.
+            self._read(session)
             return
         if not capturable:
             why = (

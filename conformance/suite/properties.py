@@ -247,6 +247,46 @@ class InvalidCaptures:
                     break
         return kept
 
+    def check_unchanged(
+        self, driver: Driver, auth: Authorization, kind: MutationKind, body: Any
+    ) -> None:
+        """A refused capture changes nothing: the status read shows *auth* uncaptured.
+
+        Every earlier capture of *auth* in this run was refused too (an accepted one
+        retires the authorization), so nothing at all may show as captured.
+        """
+        exchange = driver.read(auth.id)
+        answer = json_body(exchange)
+        if self.provider == "midtrans":
+            status = answer.get("transaction_status")
+            if status == "authorize":
+                return
+            shown: Any = {"transaction_status": status}
+            expected = "transaction_status 'authorize'"
+            source = "midtrans.lifecycle"
+        else:
+            data = answer.get("data")
+            charges = data.get("chargeDetails") if isinstance(data, dict) else None
+            charge = charges[0] if isinstance(charges, list) and charges else {}
+            histories = charge.get("captureHistories") if isinstance(charge, dict) else None
+            if driver.accepted(exchange) and not histories:
+                return
+            shown = {"status": exchange.status, "captureHistories": histories}
+            expected = "HTTP 200 with no captureHistories entry"
+            source = "pivot.async-capture"
+        driver.fail(
+            Failure(
+                self.id,
+                f"after an invalid capture ({kind.name}) was refused, the status read of "
+                f"{auth.id} does not show it uncaptured",
+                expected=f"{expected}: a refused capture changes nothing",
+                actual=shown,
+                exchange=exchange,
+                source=source,
+                example=example_text(body),
+            )
+        )
+
     def test(self, driver: Driver, options: SuiteOptions) -> Callable[[], None]:
         validator = driver.ctx.target.validator
         kinds = self.kinds(validator)
@@ -273,6 +313,7 @@ class InvalidCaptures:
             if accepted:
                 current.clear()  # the target took it: the authorization is spent
             if not accepted and code in refusals:
+                self.check_unchanged(driver, auth, kind, body)
                 return
             rules = ", ".join(sorted({v.rule for v in broken}))
             where = "body status_code" if self.provider == "midtrans" else "HTTP status"
