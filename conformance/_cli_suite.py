@@ -25,6 +25,8 @@ __all__ = ["check", "run"]
 
 DEFAULT_EXAMPLES = 10
 DEFAULT_TIMEOUT = 10.0
+#: The suite has three property/stateful runs per provider: all of them at once.
+DEFAULT_CONCURRENCY = 3
 DEFAULT_TIME_LIMIT = 300.0
 
 
@@ -81,12 +83,15 @@ def credential_options(func: Any) -> Any:
               help="JSON/YAML list of pre-authorized {id, amount} (for 3DS targets)")  # fmt: skip
 @click.option("--allow-production", is_flag=True,
               help="allow the provider's production host (the suite captures money)")  # fmt: skip
+@click.option("--concurrency", type=click.IntRange(1, 16), default=DEFAULT_CONCURRENCY,
+              show_default=True, help="property and stateful runs sent at once (scenarios "
+              "always run one at a time)")  # fmt: skip
 @_suite_options
 def check(
     provider: str, base_url: str | None, cassettes: tuple[str, ...], server_key: str | None,
     client_key: str | None,
     client_id: str | None, client_secret: str | None, timeout: float,
-    authorizations: str | None, allow_production: bool, **common: Any,
+    authorizations: str | None, allow_production: bool, concurrency: int, **common: Any,
 ) -> None:  # fmt: skip
     """Run the conformance suite against any HTTP target of PROVIDER, or a recording of one."""
     from .suite import Credentials, Target, guard_production, load_authorizations
@@ -102,7 +107,7 @@ def check(
         client_secret=client_secret,
     )  # fmt: skip
     given = None if authorizations is None else tuple(load_authorizations(authorizations))
-    options = _options(common, authorizations=given)
+    options = _options(common, authorizations=given, concurrency=concurrency)
 
     def targets() -> Any:
         yield Target(provider, base_url=base_url, credentials=credentials,

@@ -69,6 +69,8 @@ SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
      "seconds for the whole run (default as check: 300)"),
     ("conformance_authorizations", "--conformance-authorizations", {"metavar": "FILE"},
      "JSON/YAML list of pre-authorized {id, amount} (for 3DS targets)"),
+    ("conformance_concurrency", "--conformance-concurrency", {"type": int, "metavar": "N"},
+     "property and stateful runs sent at once (default as check: 3)"),
     ("conformance_allow_production", "--conformance-allow-production", {"action": "store_true"},
      "allow the provider's production host (the suite captures money)"),
     ("conformance_cassettes", "--conformance-cassettes", {"action": "append", "metavar": "PATH"},
@@ -77,7 +79,8 @@ SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
 )  # fmt: skip
 #: How the CLI's messages name a setting, and how pytest names it.
 _FLAG = re.compile(
-    r"(?<![\w-])--(base-url|examples|seed|timeout|time-limit|profile|allow-production)\b"
+    r"(?<![\w-])--(base-url|examples|seed|timeout|time-limit|profile|allow-production|"
+    r"concurrency)\b"
 )
 _WORKER_KEY = "capture_conformance_report"
 _TICK = {"passed": ".", "failed": "F", "error": "E", "skipped": "s"}
@@ -172,7 +175,12 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         raise pytest.UsageError(
             f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
         )
-    from ._cli_suite import DEFAULT_EXAMPLES, DEFAULT_TIME_LIMIT, DEFAULT_TIMEOUT
+    from ._cli_suite import (
+        DEFAULT_CONCURRENCY,
+        DEFAULT_EXAMPLES,
+        DEFAULT_TIME_LIMIT,
+        DEFAULT_TIMEOUT,
+    )
     from .errors import ConformanceError
     from .suite import Credentials, SuiteOptions, guard_production, load_authorizations
 
@@ -180,6 +188,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
     seed = _number(config, "conformance_seed", int)
     timeout = _number(config, "conformance_timeout", float)
     time_limit = _number(config, "conformance_time_limit", float)
+    concurrency = _number(config, "conformance_concurrency", int)
     given = _value(config, "conformance_authorizations")
     try:
         if base_url:
@@ -192,6 +201,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
             authorizations=tuple(load_authorizations(given)) if given else None,
             # A recording holds the scenario catalogue only (the deterministic part).
             scenarios_only=bool(cassettes),
+            concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
             **({} if seed is None else {"seed": seed}),
         )
         credentials = Credentials.resolve(

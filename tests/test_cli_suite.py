@@ -731,7 +731,7 @@ def test_check_help_lists_every_documented_option(repo_root: Path) -> None:
 def test_run_help_lists_the_suite_options(repo_root: Path) -> None:
     target_only = {
         "--base-url", "--server-key", "--client-key", "--client-id", "--client-secret",
-        "--timeout", "--authorizations", "--allow-production",
+        "--timeout", "--authorizations", "--allow-production", "--concurrency",
     }  # fmt: skip
     done = cli("run", "--help")
     assert done.returncode == 0, shown(done)

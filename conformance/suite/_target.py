@@ -132,7 +132,9 @@ class Target:
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._urls: dict[str, httpx.URL] = {}
         self._on_case = on_case
-        self.sent = 0
+        #: Whether cases may send at once: httpx's own HTTP transport is thread-safe;
+        #: the in-process transport (one event loop) and recording/replay are not.
+        self.concurrent = type(transport) is httpx.HTTPTransport
 
     def begin_case(self, case_id: str) -> str | None:
         """The runner is about to run *case_id*: a note means "skip it, because ..."."""
@@ -181,7 +183,6 @@ class Target:
 
     def send(self, operation: str, request: httpx.Request) -> Exchange:
         """Send *request*, judge the answer against *operation*, never raise for the target."""
-        self.sent += 1
         start = time.perf_counter()
         try:
             response = self._transport.handle_request(request)

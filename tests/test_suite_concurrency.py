@@ -1,0 +1,87 @@
+"""``check --concurrency``: property and stateful runs overlap against an HTTP target.
+
+Scenarios run first, one at a time; the outcomes do not depend on the concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance.errors import UsageError
+from conformance.simulators import create
+from conformance.simulators._serve import served
+from conformance.suite import Kind, SuiteOptions, Target, all_cases, run_suite
+
+
+class InFlight:
+    """ASGI middleware counting the requests the app is answering at once."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.now = self.peak = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            await asyncio.sleep(0.002)  # a network's worth of waiting
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+@pytest.fixture
+def pivot() -> Iterator[tuple[str, InFlight]]:
+    app = InFlight(create("pivot").app)
+    with served(app) as url:
+        yield url, app
+
+
+def _run(url: str, provider: str, concurrency: int, **options: Any):
+    with Target(provider, base_url=url) as target:
+        return run_suite(
+            target, SuiteOptions(examples=4, seed=11, concurrency=concurrency, **options)
+        )
+
+
+def test_runs_overlap_and_results_keep_the_catalogue_order(pivot) -> None:
+    url, counter = pivot
+    report = _run(url, "pivot", 3)
+    assert report.exit_code == 0, [f.message for _, f in report.findings()]
+    assert [r.id for r in report.results] == [c.id for c in all_cases("pivot", SuiteOptions())]
+    assert counter.peak > 1
+
+
+def test_one_at_a_time_never_overlaps(pivot) -> None:
+    url, counter = pivot
+    assert _run(url, "pivot", 1).exit_code == 0
+    assert counter.peak == 1
+
+
+def test_the_findings_do_not_depend_on_the_concurrency() -> None:
+    with served(create("midtrans", quirk="over-capture-accepted").app) as url:
+        alone = _run(url, "midtrans", 1)
+        together = _run(url, "midtrans", 3)
+    assert alone.exit_code == together.exit_code == 1
+    assert together.checks_failed() == alone.checks_failed()
+    assert "midtrans.stateful.over-capture" in together.checks_failed()
+    kinds = {r.kind for r in together.results if r.exchanges}
+    assert kinds == {Kind.SCENARIO, Kind.PROPERTY, Kind.STATEFUL}
+
+
+def test_an_in_process_target_runs_one_case_at_a_time() -> None:
+    with Target("pivot", app=create("pivot").app) as target:
+        assert target.concurrent is False
+    with Target("pivot", base_url="http://127.0.0.1:9") as target:
+        assert target.concurrent is True
+
+
+def test_concurrency_below_one_is_refused() -> None:
+    with pytest.raises(UsageError, match="--concurrency must be at least 1; got 0"):
+        SuiteOptions(concurrency=0)
