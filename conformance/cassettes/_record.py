@@ -122,6 +122,7 @@ def record(
         provider, base_url=url, credentials=credentials, timeout=timeout,
         transport=recorder, on_case=recorder.begin,
     )  # fmt: skip
+    target.label = label
     options = SuiteOptions(seed=seed, scenarios_only=True, time_limit=3600)
     with target:
         report = run_suite(target, options, progress=progress)
