@@ -70,15 +70,15 @@ def failure_text(plugin: SuitePlugin, findings: list[tuple[CaseResult, Finding]]
     The evidence is the JUnit report's, word for word, but for the replay line,
     which names pytest's options (``--conformance-seed``) instead of ``check``'s.
     """
-    from .suite.junit import _details, _message
+    from .suite.junit import failure_details, failure_message
     from .suite.report_json import replay_args
 
     report, scrub = plugin.report(), plugin.scrub
-    details = _details(report, findings, scrub).replace(
+    details = failure_details(report, findings, scrub).replace(
         f"replay with: {replay_args(report)}",
         f"replay with: {plugin.settings.replay(report.seed)}",
     )
-    return f"{_message(findings, scrub)}\n\n{details}"
+    return f"{failure_message(findings, scrub)}\n\n{details}"
 
 
 class Group(pytest.Collector):

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from ..suite._redact import REDACTED, SECRET_FIELDS, SECRET_HEADERS
+from ..suite._redact import REDACTED, names_a_secret
 from ..suite._results import Exchange
-from ..suite.report_json import Redactor, _json_secrets, _secrets, display
+from ..suite.report_json import Redactor, display, exchange_secrets, json_secrets
 from ..violations import Violation
 
 __all__ = ["Side", "explain", "plural", "redactor_for"]
@@ -36,9 +36,9 @@ def redactor_for(
 
     *body* is a bare JSON document checked without a request around it.
     """
-    found = list(_json_secrets(body))
+    found = list(json_secrets(body))
     if request is not None:
-        found += _secrets(Exchange("", request, response))
+        found += exchange_secrets(Exchange("", request, response))
     return Redactor([], extra=found)
 
 
@@ -47,10 +47,7 @@ def explain(violation: Violation, side: Side, scrub: Redactor | None = None) -> 
     scrub = scrub or Redactor([])
     label = "sent:" if side == "request" else "received:"
     where = violation.pointer or "/"
-    actual = violation.actual
-    name = where.rsplit("/", 1)[-1]
-    if name in SECRET_FIELDS or (where.startswith("/headers/") and name in SECRET_HEADERS):
-        actual = REDACTED
+    actual = REDACTED if names_a_secret(where) else violation.actual
     lines = [
         f"{violation.rule} at {where}: {scrub(violation.message)}",
         f"    {'expected:':<10}{display(violation.expected, scrub)}",

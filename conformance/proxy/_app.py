@@ -46,7 +46,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..errors import UsageError
 from ..suite import Exchange, Finding
-from ..suite._target import _one_line
+from ..suite._target import error_line
 from ..validator import Validator
 from ..violations import Violation
 from ._log import TrafficLog
@@ -204,7 +204,7 @@ class ProxyApp:
             error = f"the upstream did not answer within {self.timeout:g} s"
             return forwarded, None, _error(504, f"{error} ({self.upstream})"), error
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            error = f"cannot reach the upstream: {_one_line(exc)}"
+            error = f"cannot reach the upstream: {error_line(exc)}"
             return forwarded, None, _error(502, f"{error} ({self.upstream})"), error
         reply = Response(raw, status_code=answer.status_code)
         # The bytes as they came (still compressed, if they were), so their length as it is;

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import replace
 
 from ..suite import CaseResult, Exchange, Finding, Kind, Outcome, Report
-from ..suite._redact import REDACTED, SECRET_FIELDS, SECRET_HEADERS
+from ..suite._redact import REDACTED, names_a_secret
 from ..violations import MISSING, Violation
 
 __all__ = ["Recorder", "redact_violation"]
@@ -45,11 +45,11 @@ def redact_violation(violation: Violation) -> Violation:
     >>> shown.actual, shown.message
     ('<redacted>', '<redacted> is not 3 digits')
     """
-    name = violation.pointer.rstrip("/").rsplit("/", 1)[-1]
-    secret = name in SECRET_FIELDS or (
-        violation.pointer.lower().startswith("/headers/") and name.lower() in SECRET_HEADERS
-    )
-    if not secret or violation.actual is MISSING or violation.actual in (None, ""):
+    if (
+        not names_a_secret(violation.pointer)
+        or violation.actual is MISSING
+        or violation.actual in (None, "")
+    ):
         return violation
     message = violation.message
     for shown in (repr(violation.actual), str(violation.actual)):

@@ -16,7 +16,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-__all__ = ["REDACTED", "SECRET_FIELDS", "SECRET_HEADERS", "curl", "redact_headers", "redact_json"]
+__all__ = [
+    "REDACTED",
+    "SECRET_FIELDS",
+    "SECRET_HEADERS",
+    "curl",
+    "names_a_secret",
+    "redact_headers",
+    "redact_json",
+]
 
 REDACTED = "<redacted>"
 SECRET_HEADERS = frozenset(
@@ -29,6 +37,19 @@ SECRET_FIELDS = frozenset(
         "encryptedCard", "accessToken", "clientSecret", "client_secret", "merchantSecret",
     }
 )  # fmt: skip
+
+
+def names_a_secret(pointer: str) -> bool:
+    """Whether the JSON pointer of a violation names a secret field or header.
+
+    >>> names_a_secret("/query/card_cvv"), names_a_secret("/headers/authorization")
+    (True, True)
+    >>> names_a_secret("/gross_amount")
+    False
+    """
+    name = pointer.rstrip("/").rsplit("/", 1)[-1]
+    header = pointer.lower().startswith("/headers/") and name.lower() in SECRET_HEADERS
+    return name in SECRET_FIELDS or header
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

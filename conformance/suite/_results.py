@@ -46,10 +46,7 @@ class Exchange:
     error: str | None = None
     elapsed: float = 0.0
     violations: list[Violation] = field(default_factory=list)
-    _body: Any = field(default=None, init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._body = _UNPARSED
+    _body: Any = field(default=_UNPARSED, init=False, repr=False, compare=False)
 
     @property
     def status(self) -> int | None:

@@ -24,7 +24,14 @@ from ..validator import Validator
 from ._results import Exchange
 from ._transport import SyncASGITransport
 
-__all__ = ["PRODUCTION_HOSTS", "SANDBOX_HOSTS", "Credentials", "Target", "guard_production"]
+__all__ = [
+    "PRODUCTION_HOSTS",
+    "SANDBOX_HOSTS",
+    "Credentials",
+    "Target",
+    "error_line",
+    "guard_production",
+]
 
 SANDBOX_HOSTS = {"midtrans": "api.sandbox.midtrans.com", "pivot": "api-stg.pivot-payment.com"}
 PRODUCTION_HOSTS = {"midtrans": "api.midtrans.com", "pivot": "api.pivot-payment.com"}
@@ -193,7 +200,7 @@ class Target:
         except httpx.TimeoutException:
             return Exchange(operation, request, None, "timed out", time.perf_counter() - start)
         except httpx.TransportError as exc:
-            return Exchange(operation, request, None, _one_line(exc), time.perf_counter() - start)
+            return Exchange(operation, request, None, error_line(exc), time.perf_counter() - start)
         exchange = Exchange(operation, request, response, None, time.perf_counter() - start)
         exchange.violations = self.validator.validate_response(operation, response, request=request)
         return exchange
@@ -203,7 +210,7 @@ def _dumps(value: Any) -> bytes:
     return _json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _one_line(exc: Exception) -> str:
+def error_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     kind = type(exc).__name__
     return f"{kind}: {text[0]}" if text else kind

@@ -31,7 +31,12 @@ from ..violations import Severity
 from ._results import CaseResult, Finding, Outcome, Report
 from .report_json import TOOL, Redactor, evidence, one_line, replay_args
 
-__all__ = ["to_junit", "write_junit"]
+__all__ = [
+    "failure_details",
+    "failure_message",
+    "to_junit",
+    "write_junit",
+]
 
 #: Findings whose full evidence goes into one failure's text; the rest are counted.
 _DETAILED = 20
@@ -49,7 +54,7 @@ def _seconds(value: float) -> str:
     return f"{max(value, 0.0):.3f}"
 
 
-def _details(
+def failure_details(
     report: Report, findings: Sequence[tuple[CaseResult, Finding]], scrub: Redactor
 ) -> str:
     blocks = []
@@ -66,7 +71,7 @@ def _details(
     return "\n\n".join(blocks) + "\n"
 
 
-def _message(findings: Sequence[tuple[CaseResult, Finding]], scrub: Redactor) -> str:
+def failure_message(findings: Sequence[tuple[CaseResult, Finding]], scrub: Redactor) -> str:
     text = one_line(findings[0][1], scrub)
     if len(text) > _MESSAGE_LIMIT:
         text = text[:_MESSAGE_LIMIT] + "…"
@@ -122,21 +127,21 @@ def _suite(report: Report, scrub: Redactor) -> tuple[ET.Element, _Counts]:
             shown = errors or [(case, f) for f in case.findings]
             if shown:
                 failure = ET.SubElement(element, "failure", type=shown[0][1].check)
-                failure.set("message", _message(shown, scrub))
-                failure.text = _details(report, [*errors, *warnings], scrub)
+                failure.set("message", failure_message(shown, scrub))
+                failure.text = failure_details(report, [*errors, *warnings], scrub)
             else:
                 ET.SubElement(element, "failure", message=scrub(case.note) or "failed")
         elif case.outcome is Outcome.ERROR:
             counts.errors += 1
             error = ET.SubElement(element, "error", message=scrub(case.note) or "could not run")
             if case.findings:
-                error.text = _details(report, [(case, f) for f in case.findings], scrub)
+                error.text = failure_details(report, [(case, f) for f in case.findings], scrub)
         elif case.outcome is Outcome.SKIPPED:
             counts.skipped += 1
             ET.SubElement(element, "skipped", message=scrub(case.note) or "skipped")
         elif case.findings:  # passed, with warnings only
             out = ET.SubElement(element, "system-out")
-            out.text = _details(report, warnings, scrub)
+            out.text = failure_details(report, warnings, scrub)
         if case.note and case.outcome is Outcome.PASSED:
             ET.SubElement(element, "system-err").text = scrub(case.note)
 
@@ -156,8 +161,8 @@ def _suite(report: Report, scrub: Redactor) -> tuple[ET.Element, _Counts]:
         if failed:
             counts.failures += 1
             failure = ET.SubElement(element, "failure", type=rule_id)
-            failure.set("message", _message(failed, scrub))
-            failure.text = _details(report, failed, scrub)
+            failure.set("message", failure_message(failed, scrub))
+            failure.text = failure_details(report, failed, scrub)
         elif not applies:
             counts.skipped += 1
             other = "observed" if report.profile == "documented" else "documented"

@@ -52,7 +52,9 @@ __all__ = [
     "Redactor",
     "display",
     "evidence",
+    "exchange_secrets",
     "exit_code",
+    "json_secrets",
     "one_line",
     "replay_args",
     "report_schema",
@@ -113,7 +115,9 @@ class Redactor:
         for report in reports:
             for _, finding in report.findings():
                 if finding.exchange is not None:
-                    found.update(s for s in _secrets(finding.exchange) if len(s) >= _MIN_SECRET)
+                    found.update(
+                        s for s in exchange_secrets(finding.exchange) if len(s) >= _MIN_SECRET
+                    )
         found.discard(REDACTED)
         self.secrets = tuple(sorted(found, key=len, reverse=True))
         self._pattern = (
@@ -141,7 +145,7 @@ class Redactor:
         return value
 
 
-def _secrets(exchange: Exchange) -> Iterator[str]:
+def exchange_secrets(exchange: Exchange) -> Iterator[str]:
     request = exchange.request
     for name, value in request.headers.items():
         if name.lower() not in SECRET_HEADERS:
@@ -160,24 +164,24 @@ def _secrets(exchange: Exchange) -> Iterator[str]:
     for key, value in request.url.params.multi_items():
         if key in SECRET_FIELDS:
             yield value
-    yield from _json_secrets(_parse(_body(request)))
+    yield from json_secrets(_parse(_body(request)))
     if exchange.response is not None:
         for name, value in exchange.response.headers.items():
             if name.lower() in SECRET_HEADERS | _SECRET_RESPONSE_HEADERS:
                 yield value
-        yield from _json_secrets(_parse(exchange.response.content))
+        yield from json_secrets(_parse(exchange.response.content))
 
 
-def _json_secrets(value: Any) -> Iterator[str]:
+def json_secrets(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             if key in SECRET_FIELDS and isinstance(item, str | int) and not isinstance(item, bool):
                 yield str(item)
             else:
-                yield from _json_secrets(item)
+                yield from json_secrets(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _json_secrets(item)
+            yield from json_secrets(item)
 
 
 def _parse(raw: bytes) -> Any:
