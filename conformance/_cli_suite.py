@@ -84,8 +84,8 @@ def credential_options(func: Any) -> Any:
 @click.option("--allow-production", is_flag=True,
               help="allow the provider's production host (the suite captures money)")  # fmt: skip
 @click.option("--concurrency", type=click.IntRange(1, 16), default=DEFAULT_CONCURRENCY,
-              show_default=True, help="property and stateful runs sent at once (scenarios "
-              "always run one at a time)")  # fmt: skip
+              show_default=True, help="property and stateful runs (and parts of the stateful "
+              "run) sent at once; scenarios always run one at a time")  # fmt: skip
 @_suite_options
 def check(
     provider: str, base_url: str | None, cassettes: tuple[str, ...], server_key: str | None,

@@ -30,13 +30,13 @@ level: the run belongs to the session, not to a test.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ._constants import PROFILES, PROVIDERS
+from .errors import ConformanceError, UsageError
 
 if TYPE_CHECKING:
     from .suite import CaseResult, Report
@@ -77,11 +77,6 @@ SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
      "re-check recorded cassettes (files or folders; repeatable) offline instead of a "
      "live target: the scenario catalogue, as check --cassette"),
 )  # fmt: skip
-#: How the CLI's messages name a setting, and how pytest names it.
-_FLAG = re.compile(
-    r"(?<![\w-])--(base-url|examples|seed|timeout|time-limit|profile|allow-production|"
-    r"concurrency)\b"
-)
 _WORKER_KEY = "capture_conformance_report"
 _TICK = {"passed": ".", "failed": "F", "error": "E", "skipped": "s"}
 
@@ -98,13 +93,15 @@ def add_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
             parser.addini(name, help=f"default {flag}", default="")
 
 
-def pytest_flags(message: str) -> str:
-    """A suite message with ``check``'s flags named as pytest's.
+def usage_message(exc: ConformanceError) -> str:
+    """*exc* as the plugin's user reads it: a setting named by its pytest option.
 
-    >>> pytest_flags("--examples must be at least 1; got 0")
+    >>> usage_message(UsageError("{option} must be at least 1; got 0", option="examples"))
     '--conformance-examples must be at least 1; got 0'
     """
-    return _FLAG.sub(r"--conformance-\1", message)
+    if isinstance(exc, UsageError):
+        return exc.spelled(lambda name: f"--conformance-{name}")
+    return str(exc)
 
 
 def _value(config: pytest.Config, name: str) -> Any:
@@ -181,7 +178,6 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         DEFAULT_TIME_LIMIT,
         DEFAULT_TIMEOUT,
     )
-    from .errors import ConformanceError
     from .suite import Credentials, SuiteOptions, guard_production, load_authorizations
 
     examples = _number(config, "conformance_examples", int)
@@ -208,7 +204,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
             **{name: _value(config, f"conformance_{name}") or None for name in _CREDENTIALS}
         )
     except ConformanceError as exc:
-        raise pytest.UsageError(pytest_flags(str(exc))) from None
+        raise pytest.UsageError(usage_message(exc)) from None
     return SuiteSettings(
         provider,
         base_url or "",
@@ -292,7 +288,6 @@ class SuitePlugin:
             self._report = self._run(self.settings)
 
     def _run(self, settings: SuiteSettings) -> Report:
-        from .errors import ConformanceError
         from .suite import run_suite
         from .suite.console import verdict
 
@@ -311,7 +306,7 @@ class SuitePlugin:
                 report = run_suite(target, settings.options, progress=tick)
         except ConformanceError as exc:
             say("")
-            raise pytest.UsageError(pytest_flags(str(exc))) from None
+            raise pytest.UsageError(usage_message(exc)) from None
         say("")
         say(f"capture-conformance: {self._redactor([report])(verdict(report))}")
         return report

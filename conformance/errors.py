@@ -22,6 +22,8 @@ unknown provider 'stripe'; choose one of: midtrans, pivot
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 __all__ = ["ConformanceError", "InputError", "SpecError", "UsageError"]
 
 
@@ -30,7 +32,30 @@ class ConformanceError(Exception):
 
 
 class UsageError(ConformanceError, ValueError):
-    """An argument is not one the kit knows; the message names the valid choices."""
+    """An argument is not one the kit knows; the message names the valid choices.
+
+    When the argument is a setting of the command line, *option* names it
+    (``"time-limit"``) and the message says ``{option}`` where its flag goes.
+    ``str()`` spells the flag as ``capture-conformance check`` does; a front end
+    that names its settings otherwise (the pytest plugin) uses :meth:`spelled`.
+
+    >>> error = UsageError("{option} must be at least 1; got 0", option="examples")
+    >>> str(error)
+    '--examples must be at least 1; got 0'
+    >>> error.spelled(lambda name: f"--conformance-{name}")
+    '--conformance-examples must be at least 1; got 0'
+    """
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        self.template = message
+        self.option = option
+        super().__init__(self.spelled(lambda name: f"--{name}"))
+
+    def spelled(self, flag: Callable[[str], str]) -> str:
+        """The message with the option's flag as *flag* spells it."""
+        if self.option is None:
+            return self.template
+        return self.template.replace("{option}", flag(self.option))
 
 
 class SpecError(ConformanceError):

@@ -233,10 +233,11 @@ NON_CONFORMANT = [
         ("pivot.amount.currency", "/data/amount/currency"),
     ),
     bad(
-        "amount-null-documented",
+        "amount-null-although-request-had-one-documented",
         "capture",
         with_data(amount=None),
-        ("pivot.capture-response.amount", "/data/amount"),
+        ("pivot.capture-response.amount-echo", "/data/amount"),
+        request=SEED_REQUEST,
     ),
     bad(
         "amount-missing-even-observed",
@@ -756,6 +757,12 @@ CONFORMANT = [
         with_data(amount=None),
         request={"releaseRemainingAmount": True},
         profile="observed",
+    ),
+    Good(
+        "amount-null-when-request-had-none-documented",
+        "capture",
+        with_data(amount=None),
+        request={"releaseRemainingAmount": True},
     ),
     Good("release-true-alone", "capture", {"releaseRemainingAmount": True}, phase="request"),
     Good(

@@ -7,6 +7,7 @@ both profiles against the request that produced it (see :class:`Pivot`).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import uuid
@@ -515,22 +516,25 @@ def test_state_lists_sessions_charges_captures_and_tokens(pv: Pivot) -> None:
     assert json.loads(json.dumps(state)) == state
 
 
-def test_amount_null_echo_is_observed_only() -> None:
+def test_amount_null_echo_answers_a_release_without_amount_with_null() -> None:
     pv = Pivot(PivotSimulator(amount_null_echo=True))
     sid = pv.session()
-    pv.validate = False
     answer = pv.capture(sid, {"releaseRemainingAmount": True})
     assert answer.json()["data"]["amount"] is None
+    # The request named no amount: null is the observed echo, in both profiles.
     assert violations("capture", answer, VALIDATORS[1]) == []
-    assert [v.split(" ")[0] for v in violations("capture", answer, DOCUMENTED)] == [
-        "pivot.capture-response.amount"
-    ]
+    assert violations("capture", answer, DOCUMENTED) == []
 
 
 def test_same_seed_same_ids() -> None:
     def ids(seed: int) -> list[str]:
         pv = Pivot(PivotSimulator(seed=seed))
-        return [pv.login(), pv.session()]
+        token, session = pv.login(), pv.session()
+        _, claims, signature = token.split(".")
+        jti = json.loads(base64.urlsafe_b64decode(claims + "=="))["jti"]
+        # The token's iat/exp follow the wall clock (two calls may straddle a second);
+        # its id and signature, and the session id, come from the seed.
+        return [jti, signature, session]
 
     assert ids(7) == ids(7)
     assert ids(7) != ids(8)

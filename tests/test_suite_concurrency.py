@@ -6,6 +6,7 @@ Scenarios run first, one at a time; the outcomes do not depend on the concurrenc
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,18 @@ import pytest
 from conformance.errors import UsageError
 from conformance.simulators import create
 from conformance.simulators._serve import served
-from conformance.suite import Kind, SuiteOptions, Target, all_cases, run_suite
+from conformance.suite import (
+    CaseContext,
+    CaseResult,
+    Kind,
+    Setup,
+    SetupError,
+    SuiteOptions,
+    Target,
+    all_cases,
+    run_suite,
+)
+from conformance.suite.runner import Selection
 
 
 class InFlight:
@@ -44,10 +56,9 @@ def pivot() -> Iterator[tuple[str, InFlight]]:
 
 
 def _run(url: str, provider: str, concurrency: int, **options: Any):
+    options = {"examples": 4, "seed": 11, **options}
     with Target(provider, base_url=url) as target:
-        return run_suite(
-            target, SuiteOptions(examples=4, seed=11, concurrency=concurrency, **options)
-        )
+        return run_suite(target, SuiteOptions(concurrency=concurrency, **options))
 
 
 def test_runs_overlap_and_results_keep_the_catalogue_order(pivot) -> None:
@@ -85,3 +96,72 @@ def test_an_in_process_target_runs_one_case_at_a_time() -> None:
 def test_concurrency_below_one_is_refused() -> None:
     with pytest.raises(UsageError, match="--concurrency must be at least 1; got 0"):
         SuiteOptions(concurrency=0)
+
+
+@pytest.mark.parametrize(
+    ("examples", "shares"),
+    [(10, [10]), (49, [49]), (60, [30, 30]), (100, [25, 25, 25, 25]), (203, [51, 51, 51, 50])],
+)
+def test_the_stateful_examples_are_shared_out_by_the_budget_alone(
+    monkeypatch, examples, shares
+) -> None:
+    from conformance.suite import stateful
+
+    runs: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        stateful.CaptureLifecycle, "_run", lambda self, i, n, ctx: runs.append((i, n))
+    )
+    with Target("midtrans", app=create("midtrans").app) as target:
+        run_suite(
+            target,
+            SuiteOptions(examples=examples, seed=1, only=("midtrans.capture-lifecycle",)),
+        )
+    assert runs == list(enumerate(shares))
+
+
+def test_stateful_runs_in_parts_do_the_same_at_any_concurrency() -> None:
+    only = ("midtrans.capture-lifecycle",)
+    with served(create("midtrans").app) as url:
+        alone = _run(url, "midtrans", 1, only=only, examples=60)
+        together = _run(url, "midtrans", 3, only=only, examples=60)
+    assert alone.exit_code == together.exit_code == 0
+    # Same seed, same runs: the same requests, whichever part finished first.
+    assert together.exchanges == alone.exchanges > 60
+    with served(create("midtrans", quirk="over-capture-accepted").app) as url:
+        alone = _run(url, "midtrans", 1, only=only, examples=60)
+        together = _run(url, "midtrans", 3, only=only, examples=60)
+    assert together.checks_failed() == alone.checks_failed() == {"midtrans.stateful.over-capture"}
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_parts_merge_in_part_order_whatever_finishes_first(workers) -> None:
+    second_done = threading.Event()
+
+    def slow_first(ctx: CaseContext) -> None:
+        if workers > 1:
+            assert second_done.wait(5)  # both run at once: the second ends first
+        ctx.result.exchanges += 2
+        ctx.fail("pivot.stateful.over-capture", "first part's finding")
+
+    def second(ctx: CaseContext) -> None:
+        ctx.result.exchanges += 3
+        ctx.fail("pivot.stateful.over-capture", "the same check again")
+        ctx.fail("pivot.stateful.transition", "second part's finding")
+        second_done.set()
+        raise SetupError("the second part's setup was refused")
+
+    def third(ctx: CaseContext) -> None:
+        ctx.result.exchanges += 1
+        raise SetupError("the third part's setup was refused")
+
+    options = SuiteOptions(seed=1)
+    with Target("pivot", app=create("pivot").app) as target:
+        result = CaseResult("pivot.capture-lifecycle", Kind.STATEFUL, "lifecycle")
+        ctx = CaseContext(
+            target, Setup(target), Selection(options, "pivot", frozenset()), result,
+            deadline=float("inf"), workers=workers,
+        )  # fmt: skip
+        with pytest.raises(SetupError, match="second part's"):
+            ctx.run_parts([slow_first, second, third])
+    assert [f.message for f in result.findings] == ["first part's finding", "second part's finding"]
+    assert result.exchanges == 6

@@ -8,6 +8,7 @@ digits, like the seed's ``2026-01-30T04:24:09.620309094Z``); money is
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 import uuid
@@ -52,8 +53,13 @@ def stamp(ns: int) -> str:
     '2026-01-30T04:24:09.620309094Z'
     """
     seconds, fraction = divmod(ns, NS)
-    whole = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{whole}.{fraction:09d}Z"
+    return f"{_whole_seconds(seconds)}.{fraction:09d}Z"
+
+
+@functools.lru_cache(maxsize=64)
+def _whole_seconds(seconds: int) -> str:
+    # Every answer carries a few stamps of the same second; strftime is the costly part.
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def number(value: Decimal) -> int | float:

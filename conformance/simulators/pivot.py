@@ -24,9 +24,9 @@ Behaviour where the documents are silent, decided here:
   settle; then the session is ``PAID`` (something captured) or ``CANCELLED``.
 - A release without an amount is recorded as a capture of 0 (it has a capture
   id the client can follow in ``captureHistories``) and answers
-  ``amount: {"value": 0, "currency": <session currency>}``, which the
-  documented profile accepts; ``amount_null_echo=True`` answers the observed
-  ``amount: null`` instead.
+  ``amount: {"value": 0, "currency": <session currency>}``;
+  ``amount_null_echo=True`` answers the observed ``amount: null`` instead (both
+  pass both profiles).
 - An unknown session id on capture answers the observed 422 "payment not found"
   (the documented profile expects 404 ``resource_missing``; both bodies
   validate). ``GET /v2/payments/{id}`` of an unknown id answers 404

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..violations import MISSING
 
-__all__ = ["NAMED_CHECKS", "describe", "mismatch", "resolve"]
+__all__ = ["NAMED_CHECKS", "amount_value", "describe", "mismatch", "resolve"]
 
 
 def resolve(document: Any, pointer: str) -> Any:
@@ -118,8 +118,12 @@ _SESSION_ENDED = frozenset({"CANCELLED", "EXPIRED", "INACTIVE"})
 _CHARGE_ENDED = frozenset({"FAILED", "EXPIRED"})
 
 
-def _amount(value: Any) -> Decimal | None:
-    """An amount object's value, or a bare number (capture histories carry bare numbers)."""
+def amount_value(value: Any) -> Decimal | None:
+    """An amount object's value, or a bare number (charge amounts may be either).
+
+    >>> amount_value({"value": 12000, "currency": "IDR"}), amount_value(12000), amount_value(None)
+    (Decimal('12000'), Decimal('12000'), None)
+    """
     if isinstance(value, dict):
         value = value.get("value")
     return as_decimal(value)
@@ -153,7 +157,7 @@ def pivot_capture_consistency(body: Any) -> tuple[str, str] | None:
             return f"{where}/captureHistories", "is not an array"
         settled = pending = Decimal(0)
         for position, entry in enumerate(histories):
-            value = _amount(entry.get("capturedAmount")) if isinstance(entry, dict) else None
+            value = amount_value(entry.get("capturedAmount")) if isinstance(entry, dict) else None
             if value is None:
                 return f"{where}/captureHistories/{position}", "has no numeric capturedAmount"
             status = entry.get("status")
@@ -161,8 +165,8 @@ def pivot_capture_consistency(body: Any) -> tuple[str, str] | None:
                 settled += value
             elif status == "PENDING":
                 pending += value
-        authorized = _amount(charge.get("authorizedAmount"))
-        captured = _amount(charge.get("capturedAmount"))
+        authorized = amount_value(charge.get("authorizedAmount"))
+        captured = amount_value(charge.get("capturedAmount"))
         status = charge.get("status")
         if authorized is not None and settled + pending > authorized:
             return where, f"captures of {settled + pending} exceed the authorized {authorized}"

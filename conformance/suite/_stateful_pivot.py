@@ -380,7 +380,8 @@ class PivotLifecycle(Lifecycle):
 
 
 def _value(amount: Any) -> float | None:
-    value = amount.get("value") if isinstance(amount, dict) else None
+    """A charge amount as JSON gave it: an amount object's value, or a bare number."""
+    value = amount.get("value") if isinstance(amount, dict) else amount
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return None

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from ..errors import UsageError
 from ..validator import Validator
+from ._http_transport import HTTPClientTransport
 from ._results import Exchange
 from ._transport import SyncASGITransport
 
@@ -87,7 +88,8 @@ def guard_production(provider: str, base_url: str, allow: bool) -> None:
     if host == PRODUCTION_HOSTS[provider] and not allow:
         raise UsageError(
             f"{base_url} is {provider}'s production host and the suite captures real money; "
-            f"use the sandbox (https://{SANDBOX_HOSTS[provider]}) or pass --allow-production"
+            f"use the sandbox (https://{SANDBOX_HOSTS[provider]}) or pass {{option}}",
+            option="allow-production",
         )
 
 
@@ -115,7 +117,10 @@ class Target:
         if (base_url is None) == (app is None):
             raise UsageError("give a target base URL or an in-process app, not both or neither")
         if timeout <= 0:
-            raise UsageError(f"--timeout must be a positive number of seconds; got {timeout!r}")
+            raise UsageError(
+                f"{{option}} must be a positive number of seconds; got {timeout!r}",
+                option="timeout",
+            )
         self.provider = provider
         self.validator = Validator(provider, profile=profile)
         self.credentials = credentials or Credentials.resolve()
@@ -123,8 +128,10 @@ class Target:
         if base_url is not None:
             parts = urlsplit(base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise UsageError(f"--base-url must be an http(s) URL; got {base_url!r}")
-            transport = transport or httpx.HTTPTransport()
+                raise UsageError(
+                    f"{{option}} must be an http(s) URL; got {base_url!r}", option="base-url"
+                )
+            transport = transport or HTTPClientTransport()
             url = base_url.rstrip("/")
         else:
             assert app is not None
@@ -139,9 +146,9 @@ class Target:
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._urls: dict[str, httpx.URL] = {}
         self._on_case = on_case
-        #: Whether cases may send at once: httpx's own HTTP transport is thread-safe;
+        #: Whether cases may send at once: the HTTP transports are thread-safe;
         #: the in-process transport (one event loop) and recording/replay are not.
-        self.concurrent = type(transport) is httpx.HTTPTransport
+        self.concurrent = type(transport) in (HTTPClientTransport, httpx.HTTPTransport)
 
     def begin_case(self, case_id: str) -> str | None:
         """The runner is about to run *case_id*: a note means "skip it, because ..."."""

@@ -210,29 +210,30 @@ class ConsoleReporter:
             f"seed {report.seed}, {_plural(report.examples, 'example')}"
         )
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=False)
-        table.add_column("case", overflow="fold")
+        # Ids are what a reader greps for and passes to --only: never cut or wrapped.
+        widest = max((len(r.id) for r in report.results), default=4)
+        table.add_column("case", no_wrap=True, min_width=widest)
         table.add_column("kind")
         table.add_column("outcome")
         table.add_column("findings", justify="right")
         table.add_column("duration", justify="right")
-        notes = any(r.note for r in report.results)
-        if notes:
-            table.add_column("note", overflow="fold")
         for case in report.results:
-            row = [
+            table.add_row(
                 Text(case.id),
                 Text(case.kind.value),
                 Text(case.outcome.value, style=_OUTCOME_STYLE[case.outcome]),
                 Text(str(len(case.findings))),
                 Text(f"{case.duration:.2f} s"),
-            ]
-            if notes:
-                row.append(Text(scrub(case.note)))
-            table.add_row(*row)
+            )
         self.console.print()
         self.console.print(Text(title, style="bold"), soft_wrap=True)
         if report.results:
             self.console.print(table)
+            # Notes are sentences: under the table, whole, rather than in a narrow column.
+            for case in report.results:
+                if case.note:
+                    line = Text.assemble("note: ", (case.id, "bold"), f": {scrub(case.note)}")
+                    self.console.print(line, soft_wrap=True)
             self.console.print()
         head, word, rest = _verdict_parts(report)
         style = _VERDICT[report.exit_code][1]

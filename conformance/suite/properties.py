@@ -23,8 +23,9 @@ Two hypothesis properties per provider (``Kind.PROPERTY``):
     nothing is released) count only in the ``observed`` profile. It must be
     refused with a code the specs document for refusing a request on the
     capture operation: Midtrans body ``status_code`` 400 (validation error), 408
-    (wrong data type) or 413 (malformed syntax), and 404 when the broken field
-    is ``transaction_id`` (such an id cannot name a transaction); Pivot HTTP
+    (wrong data type) or 413 (malformed syntax), 404 when the broken field
+    is ``transaction_id`` (such an id cannot name a transaction), and 412 when
+    the amount is also above the authorized one (an over-capture); Pivot HTTP
     400 or 422, the statuses the catalogue gives ``api_validation_error``.
     Each code must also be in the operation's OpenAPI responses.
 
@@ -85,6 +86,9 @@ AMOUNTS = st.integers(min_value=1, max_value=10_000_000)
 MIDTRANS_REFUSALS = ("400", "408", "413")
 #: ... and for an id that cannot name a transaction.
 MIDTRANS_NOT_FOUND = "404"
+#: ... and for an amount above the authorized one, whatever else is wrong with it:
+#: "cannot modify the status" (the ``midtrans.over-capture`` scenario's answer).
+MIDTRANS_OVER_CAPTURE = "412"
 #: The Pivot catalogue code whose HTTP statuses are the refusals of a request.
 PIVOT_VALIDATION_CODE = "api_validation_error"
 
@@ -213,18 +217,34 @@ class InvalidCaptures:
             "amount": {"value": value, "currency": auth.currency},
         }
 
-    def refusals(self, driver: Driver, kind: MutationKind) -> list[Any]:
-        """The codes that refuse a request broken by *kind*, as the specs document them."""
+    def refusals(self, driver: Driver, kind: MutationKind, over: bool = False) -> list[Any]:
+        """The codes that refuse a request broken by *kind*, as the specs document them;
+        *over*: its amount is also above the authorized one, an over-capture as well."""
         spec = driver.ctx.target.validator.spec
         documented = set(spec.operation("capture").responses)
         if self.provider == "midtrans":
             codes = list(MIDTRANS_REFUSALS)
             if kind.path[:1] == ("transaction_id",):
                 codes.append(MIDTRANS_NOT_FOUND)
+            if over:
+                codes.append(MIDTRANS_OVER_CAPTURE)
             known = set(spec.catalogue_values("status_code"))
             return [c for c in codes if c in known and c in documented]
         entry = next(e for e in spec.catalogue("error_code") if e["const"] == PIVOT_VALIDATION_CODE)
         return [s for s in entry["x-http-status"] if str(s) in documented]
+
+    def over_capture(self, body: Any, auth: Authorization) -> bool:
+        """Whether *body* asks for more than *auth* holds (a too-large amount also is one)."""
+        if not isinstance(body, dict):
+            return False
+        if self.provider == "midtrans":
+            value = body.get("gross_amount")
+        else:
+            amount = body.get("amount")
+            value = amount.get("value") if isinstance(amount, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return value > auth.amount
 
     @staticmethod
     def violations(validator: Validator, request: Any) -> list[Violation]:
@@ -307,7 +327,7 @@ class InvalidCaptures:
             broken = self.violations(validator, request)
             assume(broken)
             exchange = driver.send_request("capture", request)
-            refusals = self.refusals(driver, kind)
+            refusals = self.refusals(driver, kind, over=self.over_capture(body, auth))
             code = driver.code(exchange)
             accepted = driver.accepted(exchange)
             if accepted:

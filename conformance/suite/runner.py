@@ -79,13 +79,21 @@ class SuiteOptions:
     def __post_init__(self) -> None:
         check_choice("profile", self.profile, PROFILES)
         if self.examples < 1:
-            raise UsageError(f"--examples must be at least 1; got {self.examples}")
+            raise UsageError(
+                f"{{option}} must be at least 1; got {self.examples}", option="examples"
+            )
         if self.time_limit <= 0:
-            raise UsageError(f"--time-limit must be positive; got {self.time_limit}")
+            raise UsageError(
+                f"{{option}} must be positive; got {self.time_limit}", option="time-limit"
+            )
         if self.concurrency < 1:
-            raise UsageError(f"--concurrency must be at least 1; got {self.concurrency}")
+            raise UsageError(
+                f"{{option}} must be at least 1; got {self.concurrency}", option="concurrency"
+            )
         if not 0 <= self.seed < 2**32:
-            raise UsageError(f"--seed must be between 0 and 4294967295; got {self.seed}")
+            raise UsageError(
+                f"{{option}} must be between 0 and 4294967295; got {self.seed}", option="seed"
+            )
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,7 @@ class CaseContext:
         selection: Selection,
         result: CaseResult,
         deadline: float,
+        workers: int = 1,
     ) -> None:
         self.target = target
         self.setup = setup
@@ -162,6 +171,8 @@ class CaseContext:
         self.options = selection.options
         self.result = result
         self.deadline = deadline
+        #: How many parts of this case may send at once (see :meth:`run_parts`).
+        self.workers = workers
 
     @property
     def provider(self) -> str:
@@ -222,6 +233,54 @@ class CaseContext:
             )
         )
 
+    def run_parts(self, parts: Sequence[Callable[[CaseContext], None]]) -> None:
+        """Run independent *parts* of this case, at once when the target allows it.
+
+        Each part gets a context and result of its own; afterwards their exchanges,
+        findings and notes become this case's, in the order of *parts*, so the
+        outcome does not depend on which part finished first. A finding already
+        made by an earlier part (same check, same place) is not repeated. The first
+        exception a part raised (in part order) is raised once all have ended.
+        """
+        result = self.result
+        contexts = [
+            CaseContext(
+                self.target,
+                self.setup,
+                self.selection,
+                CaseResult(result.id, result.kind, result.title),
+                self.deadline,
+            )
+            for _ in parts
+        ]
+        raised: list[BaseException | None] = [None] * len(parts)
+
+        def run(index: int) -> None:
+            try:
+                parts[index](contexts[index])
+            except Exception as exc:  # handed on below, after every part has ended
+                raised[index] = exc
+
+        if self.workers > 1 and len(parts) > 1:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="conformance-part") as pool:
+                list(pool.map(run, range(len(parts))))
+        else:
+            for index in range(len(parts)):
+                run(index)
+        seen = {(f.check, f.pointer) for f in self.result.findings}
+        for ctx in contexts:
+            self.result.exchanges += ctx.result.exchanges
+            for finding in ctx.result.findings:
+                if (finding.check, finding.pointer) not in seen:
+                    seen.add((finding.check, finding.pointer))
+                    self.result.fail(finding)
+            self.result.note = self.result.note or ctx.result.note
+        if contexts and all(ctx.result.outcome is Outcome.SKIPPED for ctx in contexts):
+            self.result.outcome = Outcome.SKIPPED
+        first = next((exc for exc in raised if exc is not None), None)
+        if first is not None:
+            raise first
+
     def authorize(self, amount: int | None = None) -> Authorization | None:
         if amount is None:
             return self.setup.authorize(self.record)
@@ -280,7 +339,7 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
         else:
             begun = time.monotonic()
             try:
-                case.run(CaseContext(target, setup, selection, result, deadline))
+                case.run(CaseContext(target, setup, selection, result, deadline, workers))
             except OutOfTime:
                 result.note = "stopped by the time limit"
                 report.interrupted = f"time limit of {options.time_limit:g} s reached"

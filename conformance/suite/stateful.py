@@ -49,6 +49,12 @@ captured nothing. What it does require at once is the accepted capture's entry
 in ``captureHistories`` (the place its outcome arrives, ``pivot.async-capture``);
 a release without an amount (a capture of 0) need not have one.
 
+From 50 examples on, the examples are shared out to up to four independent
+runs (``RUNS``, at least ``EXAMPLES_PER_RUN`` each), seeded from the run's
+seed, so that runs against an HTTP target can wait for answers at once
+(``--concurrency``). Their findings are merged in run order, so a seed gives the
+same report at any concurrency.
+
 The finding's ``example`` is the shrunk step sequence, as hypothesis reports it
 for the final replay (``state.capture_partial(share=1, transaction=transactions_0)``;
 the machine's own log of the same form when shrinking was cut short). An
@@ -58,6 +64,7 @@ then follows the target, so the run can find the next one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import cast
 
@@ -83,7 +90,11 @@ __all__ = ["CHECKS", "STEPS", "CaptureLifecycle", "cases"]
 #: The invariants, each reported as ``<provider>.stateful.<name>``.
 CHECKS = ("over-capture", "capture-after-final", "capture-refused", "transition", "status-agrees")
 #: Steps per generated example (hypothesis ``stateful_step_count``).
-STEPS = 10
+STEPS = 25
+#: At most this many independent hypothesis runs share the examples out, with at
+#: least ``EXAMPLES_PER_RUN`` each (see ``CaptureLifecycle.run``).
+RUNS = 4
+EXAMPLES_PER_RUN = 25
 
 
 def cases(provider: str, options: SuiteOptions) -> list[Case]:
@@ -106,6 +117,17 @@ class CaptureLifecycle:
         self.checks = tuple(f"{provider}.stateful.{name}" for name in CHECKS)
 
     def run(self, ctx: CaseContext) -> None:
+        # Independent runs, each with its share of the examples and a seed of its own,
+        # so that an HTTP target's answers can be awaited by several at once. Their
+        # number depends on --examples alone, so the same --seed gives the same runs
+        # at any --concurrency; small budgets stay one run (each run starts with
+        # hypothesis's simplest example).
+        examples = ctx.options.examples
+        runs = max(1, min(RUNS, examples // EXAMPLES_PER_RUN))
+        shares = [examples // runs + (i < examples % runs) for i in range(runs)]
+        ctx.run_parts([functools.partial(self._run, i, share) for i, share in enumerate(shares)])
+
+    def _run(self, index: int, examples: int, ctx: CaseContext) -> None:
         base: type[Lifecycle] = MidtransLifecycle if self.provider == "midtrans" else PivotLifecycle
         name = (
             "MidtransCaptureLifecycle" if self.provider == "midtrans" else "PivotCaptureLifecycle"
@@ -113,10 +135,22 @@ class CaptureLifecycle:
         driver = Driver(ctx)
         machine = cast("type[Lifecycle]", type(name, (base,), {"driver": driver}))
         machine.setup_model(ctx.target.validator.spec)
-        seeded = seed(ctx.options.seed)(machine)
-        settings = hypothesis_settings(ctx.options.examples, steps=STEPS)
+
+        # A factory function rather than the class: hypothesis digests the source of
+        # what it is given, and for a class that means ast.parse, which CPython 3.11
+        # cannot run in two threads at once (SystemError "AST constructor recursion
+        # depth mismatch"); parts of this run start together. Hypothesis documents
+        # "a class or a function" for the factory; its annotation names the class.
+        def new_machine() -> Lifecycle:
+            return machine()
+
+        seeded = seed(ctx.options.seed if index == 0 else f"{ctx.options.seed}/{index}")(
+            new_machine
+        )
+        settings = hypothesis_settings(examples, steps=STEPS)
         outcome = run_hypothesis(
-            lambda: run_state_machine_as_test(seeded, settings=settings), driver
+            lambda: run_state_machine_as_test(seeded, settings=settings),  # type: ignore[arg-type]
+            driver,
         )
         if outcome.failure is not None:
             # The steps of the minimal run as hypothesis reports them: attached to the

@@ -1,0 +1,179 @@
+"""An httpx transport on the standard library's :mod:`http.client`, for HTTP targets.
+
+The suite sends thousands of small requests and judges each answer; over
+loopback its own CPU is what limits it. httpx's default transport (httpcore on
+h11) takes about 0.5 ms of CPU a request on the 2-core CI machine, more than
+everything else the suite does for an exchange; ``http.client`` takes about
+0.17 ms for the same request (``benchmarks/suite_speed.py``). The suite keeps
+httpx's :class:`~httpx.Request` and :class:`~httpx.Response` everywhere
+(reports, redaction, curl lines, cassettes); only the wire work moves here.
+
+What it keeps of httpx's transport:
+
+* keep-alive connections, one per thread and origin (the suite's concurrent
+  cases run on threads), and a connection the server closed while idle is
+  noticed before it is reused, as httpcore does;
+* the per-request timeouts of ``request.extensions["timeout"]``;
+* httpx's exception classes, so that callers see the same errors:
+  :class:`httpx.ConnectError`/:class:`~httpx.ConnectTimeout` before the
+  request is sent, :class:`~httpx.ReadTimeout`/:class:`~httpx.WriteTimeout`,
+  :class:`~httpx.RemoteProtocolError` for an answer that is cut short or is
+  not HTTP, :class:`~httpx.ReadError`/:class:`~httpx.WriteError` for a reset;
+* certificate checks with httpx's default SSL context.
+
+It sends exactly the request's headers (``Host`` and ``Content-Length`` come
+from :class:`httpx.Request`) and nothing of its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import ssl
+import threading
+from typing import Any
+
+import httpx
+
+__all__ = ["HTTPClientTransport"]
+
+_Origin = tuple[str, str, int]
+
+
+class HTTPClientTransport(httpx.BaseTransport):
+    """Send requests with :mod:`http.client`; thread-safe, keep-alive per thread.
+
+    >>> transport = HTTPClientTransport()
+    >>> timeouts = {"connect": 1.0, "read": 5.0}
+    >>> request = httpx.Request("GET", "http://127.0.0.1:9/", extensions={"timeout": timeouts})
+    >>> transport.handle_request(request)
+    Traceback (most recent call last):
+    ...
+    httpx.ConnectError: [Errno 111] Connection refused
+    >>> transport.close()
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._every: list[http.client.HTTPConnection] = []
+        self._ssl: ssl.SSLContext | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        conn = self._connection((url.scheme, url.host, url.port or _PORTS[url.scheme]))
+        if conn.sock is None:
+            conn.timeout = timeouts.get("connect")
+            try:
+                conn.connect()
+            except OSError as exc:
+                timed_out = isinstance(exc, TimeoutError)
+                connect = httpx.ConnectTimeout if timed_out else httpx.ConnectError
+                raise connect(_text(exc, "cannot connect"), request=request) from exc
+        try:
+            _set_timeout(conn, timeouts.get("write"))
+            conn.putrequest(
+                request.method, url.raw_path.decode("ascii"),
+                skip_host=True, skip_accept_encoding=True,
+            )  # fmt: skip
+            for name, value in request.headers.raw:
+                conn.putheader(name, value)
+            conn.endheaders(request.content or None)
+        except OSError as exc:
+            conn.close()
+            write = httpx.WriteTimeout if isinstance(exc, TimeoutError) else httpx.WriteError
+            raise write(_text(exc, "cannot send"), request=request) from exc
+        try:
+            _set_timeout(conn, timeouts.get("read"))
+            answer = conn.getresponse()
+            body = answer.read()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise _read_error(exc, request) from exc
+        return httpx.Response(
+            answer.status,
+            headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.getheaders()],
+            content=body,
+            request=request,
+            extensions={
+                "http_version": b"HTTP/1.0" if answer.version == 10 else b"HTTP/1.1",
+                "reason_phrase": answer.reason.encode("latin-1", "replace"),
+            },
+        )
+
+    def _connection(self, origin: _Origin) -> http.client.HTTPConnection:
+        """This thread's connection to *origin*; a fresh one if the server closed it."""
+        pool: dict[_Origin, http.client.HTTPConnection] | None = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = self._local.pool = {}
+        conn = pool.get(origin)
+        if conn is not None and conn.sock is not None and _readable(conn.sock):
+            # An idle keep-alive connection has nothing to read unless the server
+            # closed it (or broke the protocol): start afresh rather than fail a request.
+            conn.close()
+        if conn is None:
+            scheme, host, port = origin
+            if scheme == "https":
+                conn = http.client.HTTPSConnection(host, port, context=self._ssl_context())
+            else:
+                conn = http.client.HTTPConnection(host, port)
+            pool[origin] = conn
+            with self._lock:
+                self._every.append(conn)
+        return conn
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
+
+    def close(self) -> None:
+        with self._lock:
+            every, self._every = self._every, []
+        for conn in every:
+            conn.close()
+
+
+_PORTS = {"http": 80, "https": 443}
+
+
+def _readable(sock: Any) -> bool:
+    try:
+        if hasattr(select, "poll"):  # select() cannot watch descriptors past 1023
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):  # closed under us
+        return True
+
+
+def _set_timeout(conn: http.client.HTTPConnection, seconds: float | None) -> None:
+    if conn.sock is not None:
+        conn.sock.settimeout(seconds)
+
+
+def _read_error(exc: OSError | http.client.HTTPException, request: httpx.Request) -> Exception:
+    """The httpx exception for what went wrong while waiting for or reading the answer."""
+    if isinstance(exc, TimeoutError):
+        return httpx.ReadTimeout(_text(exc, "read timed out"), request=request)
+    if isinstance(exc, http.client.RemoteDisconnected):  # closed before a status line
+        return httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
+    if isinstance(exc, http.client.IncompleteRead):
+        got = len(exc.partial)
+        wanted = f", expected {got + exc.expected}" if isinstance(exc.expected, int) else ""
+        return httpx.RemoteProtocolError(
+            f"peer closed connection without sending complete message body (received {got} "
+            f"bytes{wanted})",
+            request=request,
+        )
+    if isinstance(exc, http.client.HTTPException):  # not HTTP: a bad status line, a huge header
+        return httpx.RemoteProtocolError(_text(exc, type(exc).__name__), request=request)
+    return httpx.ReadError(_text(exc, "cannot read the answer"), request=request)
+
+
+def _text(exc: BaseException, fallback: str) -> str:
+    return str(exc) or fallback
