@@ -613,6 +613,12 @@ NON_CONFORMANT = [
         ("pivot.capture-history.status", "/data/chargeDetails/0/captureHistories/0/status"),
     ),
     bad(
+        "get-payment-charge-amount-a-string",
+        "get-payment",
+        session_at(0, capturedAmount="0"),
+        ("pivot.charge.captured-amount", "/data/chargeDetails/0/capturedAmount"),
+    ),
+    bad(
         "get-payment-without-code",
         "get-payment",
         without(SESSION_RESPONSE, "code"),
@@ -914,6 +920,12 @@ CONFORMANT = [
         phase="request",
     ),
     Good("get-payment-session", "get-payment", SESSION_RESPONSE),
+    # The facts name the charge amounts without their shape: a bare number passes too.
+    Good(
+        "get-payment-charge-amounts-bare-numbers",
+        "get-payment",
+        session_at(0, authorizedAmount=12000, capturedAmount=0),
+    ),
     Good(
         "get-payment-httpx-request",
         "get-payment",

@@ -453,3 +453,26 @@ def test_apply_sets_drops_and_resolves_relative_values() -> None:
     near = apply(body, kinds["amount.value: decimal"], Near(10, 0.5), 100_000, json.dumps)
     assert near["amount"]["value"] == 10_000.5
     assert body["amount"] == {"value": 5, "currency": "IDR"}  # the valid body is left alone
+
+
+@pytest.mark.parametrize(
+    ("provider", "body", "over"),
+    [
+        ("midtrans", {"transaction_id": "t", "gross_amount": 9223372036854775808}, True),
+        ("midtrans", {"transaction_id": "t", "gross_amount": 100_001.5}, True),
+        ("midtrans", {"transaction_id": "t", "gross_amount": 100_000}, False),
+        ("midtrans", {"transaction_id": "t", "gross_amount": "999999999"}, False),
+        ("midtrans", {"transaction_id": "t", "gross_amount": True}, False),
+        ("pivot", {"amount": {"value": 10**18, "currency": "IDR"}}, True),
+        ("pivot", {"amount": {"value": -5, "currency": "IDR"}}, False),
+        ("pivot", {"amount": 10**18}, False),
+        ("pivot", "not an object", False),
+    ],
+)
+def test_an_invalid_amount_above_the_authorization_is_also_an_over_capture(
+    provider: str, body: Any, over: bool
+) -> None:
+    # A too-large amount breaks the schema and asks for more than is authorized: a
+    # server may refuse it as either (Midtrans 400 or 412).
+    case = InvalidCaptures(provider)
+    assert case.over_capture(body, Authorization("t", 100_000)) is over

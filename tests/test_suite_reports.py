@@ -24,6 +24,7 @@ from conformance.suite import (
     Report,
     SuiteOptions,
     Target,
+    all_cases,
     run_suite,
 )
 from conformance.suite.console import ConsoleReporter, render, verdict
@@ -416,6 +417,21 @@ def test_console_summary_and_verdicts() -> None:
     assert verdict(pivot).startswith("pivot: ERROR - could not run")
     assert "interrupted: time limit of 1 s reached" in verdict(pivot)
     assert lines[-1] == "exit code 2"
+
+
+def test_console_ids_are_never_cut_and_notes_stand_whole_under_the_table() -> None:
+    ids = [c.id for p in ("midtrans", "pivot") for c in all_cases(p, SuiteOptions())]
+    long_id = max(ids, key=len)  # the longest id of either catalogue, at 80 columns
+    note = "needs the simulator clock (/_sim/clock of the control API), which the target lacks"
+    report = Report(
+        "midtrans", "t", "documented", 3, 2,
+        [CaseResult(long_id, Kind.SCENARIO, "A", Outcome.SKIPPED, note=note)],
+    )  # fmt: skip
+    lines = render([report], width=80).splitlines()
+    row = next(line for line in lines if long_id in line)
+    assert row.split()[:3] == [long_id, "scenario", "skipped"]
+    assert f"note: {long_id}: {note}" in lines
+    assert lines.index(f"note: {long_id}: {note}") > lines.index(row)
 
 
 def test_console_verdict_of_a_passing_run() -> None:
