@@ -1,9 +1,10 @@
 """Secrets out of recorded interactions, as stable placeholders; and the check that none is left.
 
-Scrubbed, wherever they appear: ``Authorization`` (Basic user and password,
-Bearer token), the Pivot merchant headers, cookies, server and client keys,
-merchant ids and secrets, access tokens, card numbers, CVVs and ``token_id`` —
-in headers, query strings and JSON bodies (a body is read as JSON whatever its
+Scrubbed, wherever they appear: the names of :mod:`conformance._secrets`, the
+table the reports redact by too (``Authorization`` with its Basic user and
+password or Bearer token, the Pivot merchant headers, cookies, server and client
+keys, merchant ids and secrets, access tokens, card numbers, CVVs and
+``token_id``; card expiry dates stay) — in headers, query strings and JSON bodies (a body is read as JSON whatever its
 content-type says, ``application/json; charset=utf-8`` included). A secret
 learned in one place (an access token in an answer) is then replaced everywhere
 else it appears (the ``Bearer`` header of later calls), raw, URL-encoded or in
@@ -33,35 +34,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from .._secrets import KEPT_IN_RECORDINGS, SECRET_FIELDS, SECRET_HEADERS
 from ._format import Interaction, body_bytes
 
 __all__ = ["Scrubber"]
 
-#: Headers whose whole value is a secret (Authorization is taken apart instead).
-SECRET_HEADERS = {
-    "x-merchant-id": "client-id",
-    "x-merchant-secret": "client-secret",
-    "cookie": "cookie",
-    "set-cookie": "cookie",
-    "x-server-key": "server-key",
-    "x-client-key": "client-key",
-}
-#: JSON fields and query parameters holding a secret, by name, and the kind of secret.
-SECRET_FIELDS = {
-    **dict.fromkeys(("server_key", "serverKey"), "server-key"),
-    **dict.fromkeys(("client_key", "clientKey"), "client-key"),
-    **dict.fromkeys(("client_id", "clientId", "merchant_id", "merchantId"), "client-id"),
-    **dict.fromkeys(
-        ("client_secret", "clientSecret", "merchant_secret", "merchantSecret", "password"),
-        "client-secret",
-    ),
-    **dict.fromkeys(
-        ("access_token", "accessToken", "refresh_token", "refreshToken"), "access-token"
-    ),
-    **dict.fromkeys(("token_id", "tokenId", "token", "encryptedCard"), "token-id"),
-    **dict.fromkeys(("card_number", "cardNumber", "number", "pan"), "card-number"),
-    **dict.fromkeys(("card_cvv", "cvv", "cvc", "cvv2"), "cvv"),
-}  # fmt: skip
 #: A card number: 12-19 digits, single spaces or dashes allowed between them.
 _CARD = re.compile(r"^[0-9](?:[ -]?[0-9]){11,18}$")
 #: Secrets shorter than this are replaced where they are named, never as substrings
@@ -124,10 +101,11 @@ class Scrubber:
 
     def _header(self, name: str, value: str) -> str:
         lower = name.lower()
-        if lower in ("authorization", "proxy-authorization"):
+        kind = SECRET_HEADERS.get(lower)
+        if kind == "authorization":
             return self._authorization(value)
-        if lower in SECRET_HEADERS and value:
-            return self.placeholder(value, SECRET_HEADERS[lower])
+        if kind is not None and value:
+            return self.placeholder(value, kind)
         return value
 
     def _authorization(self, value: str) -> str:
@@ -155,7 +133,9 @@ class Scrubber:
 
     def _field(self, name: str, value: Any) -> Any:
         kind = SECRET_FIELDS.get(name)
-        if kind is None or not isinstance(value, str | int) or isinstance(value, bool):
+        if kind is None or kind in KEPT_IN_RECORDINGS:
+            return value
+        if not isinstance(value, str | int) or isinstance(value, bool):
             return value
         text = str(value)
         if kind == "card-number" and not _CARD.match(text):

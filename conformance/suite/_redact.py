@@ -16,10 +16,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from .._secrets import SECRET_FIELDS, SECRET_HEADERS
+
 __all__ = [
     "REDACTED",
-    "SECRET_FIELDS",
-    "SECRET_HEADERS",
     "curl",
     "names_a_secret",
     "redact_headers",
@@ -27,16 +27,6 @@ __all__ = [
 ]
 
 REDACTED = "<redacted>"
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-merchant-secret", "x-merchant-id", "cookie", "set-cookie"}
-)
-SECRET_FIELDS = frozenset(
-    {
-        "server_key", "client_key", "token_id", "card_number", "card_cvv", "card_exp_month",
-        "card_exp_year", "number", "cvc", "cvv", "expMonth", "expYear", "token",
-        "encryptedCard", "accessToken", "clientSecret", "client_secret", "merchantSecret",
-    }
-)  # fmt: skip
 
 
 def names_a_secret(pointer: str) -> bool:
@@ -57,10 +47,14 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def redact_json(value: Any) -> Any:
+    """*value* with every secret field redacted, at any depth of dicts, lists and tuples."""
     if isinstance(value, dict):
         return {k: REDACTED if k in SECRET_FIELDS else redact_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_json(v) for v in value]
+    if isinstance(value, tuple):
+        items = [redact_json(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value
 
 

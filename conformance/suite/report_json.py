@@ -33,16 +33,9 @@ from typing import Any
 
 import httpx
 
+from .._secrets import SECRET_FIELDS, SECRET_HEADERS
 from ..violations import MISSING, Severity
-from ._redact import (
-    REDACTED,
-    SECRET_FIELDS,
-    SECRET_HEADERS,
-    curl,
-    redact_body,
-    redact_headers,
-    redact_url,
-)
+from ._redact import REDACTED, curl, redact_body, redact_headers, redact_json, redact_url
 from ._results import CaseResult, Exchange, Finding, Outcome, Report
 
 __all__ = [
@@ -74,7 +67,6 @@ BODY_LIMIT = 4096
 #: Secret values shorter than this are not scrubbed from free text (they are redacted
 #: where they stand, by field name; scrubbing "12" everywhere would garble the report).
 _MIN_SECRET = 6
-_SECRET_RESPONSE_HEADERS = frozenset({"set-cookie"})
 _SECRET_OPTION = re.compile(
     r"(?P<opt>--[\w-]*(?:key|secret|token|password)[\w-]*)(?P<sep>=|\s+)(?P<value>\S+)",
     re.IGNORECASE,
@@ -167,7 +159,7 @@ def exchange_secrets(exchange: Exchange) -> Iterator[str]:
     yield from json_secrets(_parse(_body(request)))
     if exchange.response is not None:
         for name, value in exchange.response.headers.items():
-            if name.lower() in SECRET_HEADERS | _SECRET_RESPONSE_HEADERS:
+            if name.lower() in SECRET_HEADERS:
                 yield value
         yield from json_secrets(_parse(exchange.response.content))
 
@@ -202,21 +194,9 @@ def _cut(text: str, limit: int = BODY_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _redact_value(value: Any) -> Any:
-    """*value* with secret fields redacted, anywhere in dicts, lists and tuples."""
-    if isinstance(value, dict):
-        return {k: REDACTED if k in SECRET_FIELDS else _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_value(v) for v in value]
-    if isinstance(value, tuple):
-        items = [_redact_value(v) for v in value]
-        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-    return value
-
-
 def display(value: Any, scrub: Redactor) -> str:
     """A value as a developer reads it: ``repr``, redacted, ``<missing>`` for an absent one."""
-    return scrub(repr(_redact_value(value)))
+    return scrub(repr(redact_json(value)))
 
 
 def _jsonable(value: Any) -> Any:
@@ -253,10 +233,7 @@ def request_view(request: httpx.Request) -> dict[str, Any]:
 
 def response_view(response: httpx.Response) -> dict[str, Any]:
     """Status, headers and body (as text, cut at :data:`BODY_LIMIT`) of *response*, redacted."""
-    headers = {
-        k: REDACTED if k.lower() in _SECRET_RESPONSE_HEADERS else v
-        for k, v in redact_headers(dict(response.headers.items())).items()
-    }
+    headers = redact_headers(dict(response.headers.items()))
     raw = response.content
     return {
         "status": response.status_code,
@@ -274,12 +251,12 @@ def _finding(report: Report, finding: Finding, scrub: Redactor) -> dict[str, Any
         "severity": Severity(finding.severity).value,
         "message": finding.message,
         "pointer": finding.pointer,
-        "expected": _jsonable(_redact_value(finding.expected)),
-        "actual": _jsonable(_redact_value(finding.actual)),
+        "expected": _jsonable(redact_json(finding.expected)),
+        "actual": _jsonable(redact_json(finding.actual)),
         "source": None
         if source is None
         else {"id": source.id, "kind": source.kind, "ref": source.ref, "quote": source.quote},
-        "example": None if finding.example is None else _jsonable(_redact_value(finding.example)),
+        "example": None if finding.example is None else _jsonable(redact_json(finding.example)),
         "operation": None if exchange is None else exchange.operation,
         "elapsed": None if exchange is None else round(exchange.elapsed, 6),
         "request": None if exchange is None else request_view(exchange.request),
