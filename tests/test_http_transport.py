@@ -252,3 +252,14 @@ def test_close_closes_every_threads_connections(serve) -> None:
     assert get(transport, server.url).status_code == 200  # usable again: a new connection
     assert server.connections == 4
     transport.close()
+
+
+def test_a_failed_tls_handshake_is_a_connect_error(serve, transport) -> None:
+    def not_tls(sock: socket.socket, server: Server) -> None:
+        sock.recv(65536)  # the ClientHello
+        sock.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")  # a plain-HTTP server's answer
+
+    server = serve(not_tls)
+    url = server.url.replace("http://", "https://")
+    with pytest.raises(httpx.ConnectError, match="SSL|ssl|record"):
+        get(transport, url)
