@@ -261,5 +261,5 @@ def test_a_failed_tls_handshake_is_a_connect_error(serve, transport) -> None:
 
     server = serve(not_tls)
     url = server.url.replace("http://", "https://")
-    with pytest.raises(httpx.ConnectError, match="SSL|ssl|record"):
+    with pytest.raises(httpx.ConnectError, match=r"SSL|ssl|record"):
         get(transport, url)
