@@ -60,12 +60,14 @@ def serving(app: str, **env: str) -> Iterator[str]:
             proc.terminate()
 
 
-def check(provider: str, url: str, profile: str, tmp_path: Path) -> tuple[int, set[str], str]:
+def check(
+    provider: str, url: str, profile: str, tmp_path: Path, examples: int = 25
+) -> tuple[int, set[str], str]:
     """Exit code, failed checks and the console text of ``check`` against *url*."""
     report = tmp_path / f"{provider}-{profile}.json"
     done = subprocess.run(
         [sys.executable, "-m", "conformance", "check", provider, "--base-url", url,
-         "--profile", profile, "--examples", "25", "--seed", "3", "--no-progress",
+         "--profile", profile, "--examples", str(examples), "--seed", "3", "--no-progress",
          "--report-json", str(report)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip

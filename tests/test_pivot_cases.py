@@ -187,7 +187,11 @@ HTTP_CODE = "pivot.error.http-code"
 AUTH = "pivot.request.authorization", "/headers/authorization"
 CONTENT_TYPE = "pivot.request.content-type", "/headers/content-type"
 UNDOCUMENTED = "pivot.response.undocumented-status", "/status"
-ERROR_400 = {"code": "api_validation_error", "message": "The request was invalid"}
+ERROR_400 = {
+    "code": "api_validation_error",
+    "message": "The request was invalid",
+    "error": {"type": "API_ERROR"},
+}
 
 NON_CONFORMANT = [
     # capture response: the success envelope
@@ -413,22 +417,22 @@ NON_CONFORMANT = [
     err(
         "error-without-message",
         400,
-        {"code": "api_validation_error"},
+        {"code": "api_validation_error", "error": {"type": "API_ERROR"}},
         ("pivot.error.message", "/message"),
     ),
-    err("error-without-code", 400, {"message": "invalid"}, ("pivot.error.code", "/code")),
-    err("error-code-00", 400, {"code": "00", "message": "invalid"}, ("pivot.error.code", "/code")),
+    err("error-without-code", 400, without(ERROR_400, "code"), ("pivot.error.code", "/code")),
+    err("error-code-00", 400, {**ERROR_400, "code": "00"}, ("pivot.error.code", "/code")),
     err(
         "error-code-integer",
         400,
-        {"code": 400, "message": "invalid"},
+        {**ERROR_400, "code": 400},
         ("pivot.error.code", "/code"),
     ),
     err("error-with-data-null", 400, {**ERROR_400, "data": None}, ("pivot.error.data", "/data")),
     err(
         "error-with-data-object",
         500,
-        {"code": "internal_error", "message": "x", "data": {}},
+        {"code": "internal_error", "message": "x", "error": {"type": "GATEWAY_ERROR"}, "data": {}},
         ("pivot.error.data", "/data"),
     ),
     err(
@@ -462,6 +466,19 @@ NON_CONFORMANT = [
         ("pivot.error.trace-id", "/error/traceId"),
     ),
     err("404-with-api_validation_error", 404, ERROR_400, (HTTP_CODE, "/code")),
+    # The documented envelope: every error carries an error object with its type.
+    err(
+        "error-without-error-object",
+        404,
+        {"code": "resource_missing", "message": "Payment session not found"},
+        ("pivot.error.error", "/error"),
+    ),
+    err(
+        "error-object-without-type",
+        404,
+        {"code": "resource_missing", "message": "not found", "error": {"traceId": "t"}},
+        ("pivot.error.type", "/error/type"),
+    ),
     err(
         "error-type-does-not-fit-code",
         404,
@@ -471,7 +488,11 @@ NON_CONFORMANT = [
     err(
         "422-with-resource_missing-observed",
         422,
-        {"code": "resource_missing", "message": "payment not found"},
+        {
+            "code": "resource_missing",
+            "message": "payment not found",
+            "error": {"type": "GATEWAY_ERROR"},
+        },
         (HTTP_CODE, "/code"),
         profile="observed",
     ),
@@ -838,12 +859,6 @@ CONFORMANT = [
             "error": {"type": "GATEWAY_ERROR", "trace_id": "t-1", "source": "capture"},
         },
         status=500,
-    ),
-    Good(
-        "error-without-error-object",
-        "capture",
-        {"code": "resource_missing", "message": "Payment session not found"},
-        status=404,
     ),
     Good(
         "error-code-outside-the-table",

@@ -4,11 +4,12 @@ Scrubbed, wherever they appear: the names of :mod:`conformance._secrets`, the
 table the reports redact by too (``Authorization`` with its Basic user and
 password or Bearer token, the Pivot merchant headers, cookies, server and client
 keys, merchant ids and secrets, access tokens, card numbers, CVVs and
-``token_id``; card expiry dates stay) — in headers, query strings and JSON bodies (a body is read as JSON whatever its
-content-type says, ``application/json; charset=utf-8`` included). A secret
-learned in one place (an access token in an answer) is then replaced everywhere
-else it appears (the ``Bearer`` header of later calls), raw, URL-encoded or in
-its HTTP Basic base64 form.
+``token_id``; card expiry dates stay) — in headers, query strings and JSON
+bodies (a body is read as JSON whatever its content-type says,
+``application/json; charset=utf-8`` included). A secret learned in one place
+(an access token in an answer) is then replaced everywhere else it appears (the
+``Bearer`` header of later calls), raw, URL-encoded or in its HTTP Basic base64
+form.
 
 Each distinct secret gets one placeholder (``scrubbed-access-token``,
 ``scrubbed-access-token-2``, ...), so recordings stay consistent and replays match.

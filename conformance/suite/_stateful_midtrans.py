@@ -16,6 +16,7 @@ from hypothesis.stateful import (
 from ._hyp_common import (
     json_body,
 )
+from ._scenario_checks import as_decimal
 from ._stateful_base import AUTHORIZED, EXTRA, MAX_AUTHORIZATIONS, SHARES, Lifecycle
 
 __all__ = ["MidtransLifecycle"]
@@ -192,6 +193,18 @@ class MidtransLifecycle(Lifecycle):
                 expected="transaction_status 'capture'",
                 exchange=exchange,
                 source="midtrans.lifecycle",
+            )
+        answered = as_decimal(json_body(exchange).get("gross_amount"))
+        # "gross_amount | Total amount of transaction": the amount captured, or the
+        # transaction's total; the docs do not say which for a partial capture.
+        if answered is not None and answered not in (value, transaction.authorized):
+            self.fail(
+                "status-agrees",
+                f"an accepted capture of {value} answered gross_amount {answered}",
+                expected=f"{value} (captured) or {transaction.authorized} (the transaction's)",
+                actual=json_body(exchange).get("gross_amount"),
+                exchange=exchange,
+                source="midtrans.gross-amount-response",
             )
         transaction.captured += value
         transaction.status = "capture"

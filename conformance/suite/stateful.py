@@ -30,7 +30,9 @@ model says what the target must do. Each failed invariant is one finding:
     ``capturedAmount`` never goes down.
 ``<provider>.stateful.status-agrees``
     A status read contradicts the capture answers: Midtrans still
-    ``authorize`` after an accepted capture; Pivot without an accepted capture
+    ``authorize`` after an accepted capture, or a capture answered with a
+    ``gross_amount`` that is neither the amount captured nor the transaction's
+    total; Pivot without an accepted capture
     in ``captureHistories`` (or with another amount), showing more captured
     than was accepted, a charge status the captures do not allow (a partial
     capture without release keeps ``WAITING_FOR_CAPTURE``; ``SUCCESS``/``PAID``

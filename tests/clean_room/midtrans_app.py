@@ -20,6 +20,8 @@ Environment knobs (all optional):
     MIDTRANS_IMPL_AUTH_EXPIRY_SECONDS  authorization lifetime (default 8 days, as the
                                    capture page's expiry_time says)
     MIDTRANS_IMPL_TOKEN_TTL_SECONDS    card token lifetime (default 600)
+    CLEAN_ROOM_BREAK               one deliberate contract violation, by name (default: none),
+                                   for tests/test_clean_room_broken.py; see the BREAKS below
 """
 
 from __future__ import annotations
@@ -60,6 +62,28 @@ ORDER_ID_RE = re.compile(r"^[A-Za-z0-9\-_.~]{1,50}$")
 
 LEGACY_HTTP200_CODES = {402, 404, 406, 413}
 
+# Deliberate contract violations, one at a time, so the kit's tests can prove it
+# detects them; each is a commented `if BREAK == "<name>":` where it takes effect.
+BREAK = os.environ.get("CLEAN_ROOM_BREAK", "")
+BREAKS = (
+    "second-capture-accepted",
+    "over-capture-accepted",
+    "decimal-amount-accepted",
+    "status-code-number",
+    "capture-status-settlement",
+    "gross-amount-minor-units",
+    "gross-amount-number",
+    "transaction-time-utc-iso",
+    "masked-card-6-4",
+    "transaction-id-is-order-id",
+    "status-still-authorize",
+    "any-server-key-accepted",
+    "unknown-id-success",
+    "errors-as-http-400",
+)
+if BREAK and BREAK not in BREAKS:
+    raise SystemExit(f"unknown CLEAN_ROOM_BREAK {BREAK!r}")
+
 
 def now() -> datetime:
     return datetime.now(JAKARTA)
@@ -83,6 +107,10 @@ def _http_status_for(code: int) -> int:
         return 200
     if HTTP_MODE == "legacy" and code in LEGACY_HTTP200_CODES:
         return 200
+    if BREAK == "errors-as-http-400":
+        # BREAK: every error served as HTTP 400, whatever the body status_code (the
+        # HTTP status must be 200 or the body code).
+        return 400
     return code
 
 
@@ -155,6 +183,9 @@ def server_key_from(request: Request) -> str | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     username, _, _password = decoded.partition(":")
+    if BREAK == "any-server-key-accepted" and username:
+        # BREAK: any Basic user is taken as a server key (a wrong key must get 401).
+        return username
     if not username.startswith(SERVER_KEY_PREFIX) or len(username) <= len(SERVER_KEY_PREFIX):
         return None
     return username
@@ -489,6 +520,9 @@ async def capture(request: Request) -> Response:
     elif len(txid) > 255:
         problems.append("transaction_id must be at most 255 characters")
     amount = body.get("gross_amount")
+    if BREAK == "decimal-amount-accepted" and isinstance(amount, float):
+        # BREAK: a decimal gross_amount is taken, truncated ("Decimal values are invalid").
+        amount = int(amount)
     if amount is not None:
         if not is_long(amount):
             problems.append("gross_amount must be an integer (decimal values are invalid)")
@@ -499,14 +533,30 @@ async def capture(request: Request) -> Response:
 
     with STORE.lock:
         tx = STORE.txs.get(txid)
+        if BREAK == "unknown-id-success" and tx is None:
+            # BREAK: an unknown transaction_id is answered as a successful capture (not 404).
+            return json_response(
+                {
+                    "status_code": "200",
+                    "status_message": "Success, Credit Card capture transaction is successful",
+                    "transaction_id": txid,
+                    "transaction_status": "capture",
+                }
+            )
         if tx is None or tx["merchant"] != merchant:
             return error(404, "The requested resource is not found")
         refresh(tx)
+        if BREAK == "second-capture-accepted" and tx["transaction_status"] == "capture":
+            # BREAK: a captured transaction is captured again (capture is only valid
+            # from transaction_status authorize: 412).
+            tx["transaction_status"] = "authorize"
         if tx["transaction_status"] != "authorize":
             return error(412, "Merchant cannot modify the status of the transaction")
         if amount is None:
             amount = tx["authorized_amount"]
-        if amount > tx["authorized_amount"]:
+        if BREAK == "over-capture-accepted":
+            pass  # BREAK: more than was authorized is captured.
+        elif amount > tx["authorized_amount"]:
             # Undocumented; treated as "status cannot be modified" (inferred behaviour).
             return error(412, "Merchant cannot modify the status of the transaction")
         t = now()
@@ -520,6 +570,30 @@ async def capture(request: Request) -> Response:
             "status_message": "Success, Credit Card capture transaction is successful",
         }
         resp_body.update(tx_common(tx))
+        if BREAK == "status-code-number":
+            # BREAK: status_code as a JSON number (the docs: String "200").
+            resp_body["status_code"] = 200
+        if BREAK == "capture-status-settlement":
+            # BREAK: the capture answer's transaction_status is not "capture".
+            resp_body["transaction_status"] = "settlement"
+        if BREAK == "gross-amount-minor-units":
+            # BREAK: gross_amount in minor units, not the captured IDR amount.
+            resp_body["gross_amount"] = fmt_amount(amount * 100)
+        if BREAK == "gross-amount-number":
+            # BREAK: gross_amount as a JSON number (the docs: String "30000.00").
+            resp_body["gross_amount"] = float(amount)
+        if BREAK == "transaction-time-utc-iso":
+            # BREAK: transaction_time in UTC with a T and a Z (the docs: GMT+7,
+            # "2014-10-31 14:46:44").
+            utc = tx["transaction_time"] - timedelta(hours=7)
+            resp_body["transaction_time"] = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if BREAK == "masked-card-6-4":
+            # BREAK: masked_card as first 6 and last 4 digits (the docs: first 8, last 4).
+            number = tx["masked_card"].replace("-", "")
+            resp_body["masked_card"] = number[:6] + "******" + number[-4:]
+        if BREAK == "transaction-id-is-order-id":
+            # BREAK: the capture answer's transaction_id is the order_id.
+            resp_body["transaction_id"] = tx["order_id"]
     return idem_store(merchant, "/v2/capture", request, json_response(resp_body))
 
 
@@ -549,6 +623,9 @@ async def status(request: Request) -> Response:
         code = {"deny": "202", "expire": "407"}.get(tx["transaction_status"], "200")
         body = {"status_code": code, "status_message": "Success, transaction is found"}
         body.update(tx_common(tx))
+        if BREAK == "status-still-authorize" and tx["transaction_status"] == "capture":
+            # BREAK: the status read after a capture still says authorize.
+            body["transaction_status"] = "authorize"
         body["signature_key"] = hashlib.sha512(
             (tx["order_id"] + code + fmt_amount(tx["gross_amount"]) + merchant).encode()
         ).hexdigest()

@@ -15,6 +15,9 @@ Captures are asynchronous: the capture answer is always PENDING; a capture
 settles (becomes SUCCESS and updates the session/charge) once it is older than
 PIVOT_CAPTURE_SETTLE_SECONDS (default 0.5 s), evaluated lazily whenever the
 session is touched by any request.
+
+CLEAN_ROOM_BREAK=<name> turns on one deliberate contract violation (default: none),
+for tests/test_clean_room_broken.py; see BREAKS below.
 """
 
 import base64
@@ -43,6 +46,29 @@ THREE_DS_CARD = "4440000112290002"
 
 SESSION_FINAL = {"CANCELLED", "EXPIRED", "INACTIVE", "PAID"}
 
+# Deliberate contract violations, one at a time, so the kit's tests can prove it
+# detects them; each is a commented `if BREAK == "<name>":` where it takes effect.
+BREAK = os.environ.get("CLEAN_ROOM_BREAK", "")
+BREAKS = (
+    "capture-status-captured",
+    "over-capture-accepted",
+    "capture-after-release-accepted",
+    "session-id-is-charge-id",
+    "release-echo-false",
+    "amount-echo-session-amount",
+    "error-without-error-object",
+    "error-with-data",
+    "validation-error-type-gateway",
+    "unknown-id-success",
+    "history-misses-last-capture",
+    "captured-amount-doubled",
+    "timestamps-without-zone",
+    "non-uuid-id-accepted",
+    "unverified-jwt-accepted",
+)
+if BREAK and BREAK not in BREAKS:
+    raise SystemExit(f"unknown CLEAN_ROOM_BREAK {BREAK!r}")
+
 LOCK = threading.RLock()
 TOKENS = {}  # token -> {"merchant": str, "expires": float}
 SESSIONS = {}  # session id -> session dict (internal form)
@@ -65,6 +91,9 @@ def now_ts(ns=None):
     if ns is None:
         ns = time.time_ns()
     secs, frac = divmod(ns, 1_000_000_000)
+    if BREAK == "timestamps-without-zone":
+        # BREAK: no time zone (the docs: YYYY-MM-DDTHH:MM:SSZ, in UTC).
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + ".%09d" % frac
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + ".%09dZ" % frac
 
 
@@ -119,11 +148,20 @@ def error(status, code, etype, details, message=None):
             "traceId": trace_id(),
         },
     }
+    if BREAK == "error-without-error-object":
+        # BREAK: the error envelope's `error` object is left out.
+        del body["error"]
+    if BREAK == "error-with-data":
+        # BREAK: an error answer carries `data` (the docs: error responses carry no data).
+        body["data"] = None
     return json_response(status, body)
 
 
 def validation(status, field, msg):
     # On /v2 routes 400 and 422 errors carry code api_validation_error.
+    if BREAK == "validation-error-type-gateway":
+        # BREAK: validation errors typed GATEWAY_ERROR (the table: API_ERROR).
+        return error(status, "api_validation_error", "GATEWAY_ERROR", [(field, msg)])
     return error(status, "api_validation_error", "API_ERROR", [(field, msg)])
 
 
@@ -143,6 +181,15 @@ def authenticate(request):
     tok = parts[1].strip()
     with LOCK:
         info = TOKENS.get(tok)
+        if BREAK == "unverified-jwt-accepted" and info is None:
+            # BREAK: a token the server never issued is accepted for its (unverified)
+            # JWT payload's `sub` (a wrong token must get 401).
+            try:
+                payload = tok.split(".")[1]
+                claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+                return claims["sub"]
+            except (IndexError, ValueError, KeyError, TypeError):
+                return None
         if info is None:
             return None
         if info["expires"] <= time.time():
@@ -209,6 +256,10 @@ def settle(session):
         cap["status"] = "SUCCESS"
         cap["updatedAt"] = ts
         charge["captured"] += cap["value"] if cap["value"] is not None else Decimal(0)
+        if BREAK == "captured-amount-doubled" and cap["value"] is not None:
+            # BREAK: a settled capture is counted twice: capturedAmount exceeds what
+            # was captured, and the authorized amount.
+            charge["captured"] += cap["value"]
         charge["updatedAt"] = ts
         session["updatedAt"] = ts
         changed = True
@@ -537,7 +588,11 @@ async def get_payment(request: Request):
         if session is None:
             return not_found()
         settle(session)
-        return ok(session_view(session))
+        view = session_view(session)
+        if BREAK == "history-misses-last-capture":
+            # BREAK: the latest capture is missing from captureHistories.
+            del view["chargeDetails"][0]["captureHistories"][-1:]
+        return ok(view)
 
 
 async def capture_payment(request: Request):
@@ -545,6 +600,21 @@ async def capture_payment(request: Request):
     if merchant is None:
         return unauthorized()
     sid = request.path_params["id"]
+    if BREAK == "non-uuid-id-accepted" and not UUID_RE.match(sid):
+        # BREAK: a path id that is not a UUID (no session) is answered as a capture.
+        ts = now_ts()
+        return ok(
+            {
+                "id": uuid7(),
+                "paymentSessionId": sid,
+                "paymentSessionClientReferenceId": sid,
+                "releaseRemainingAmount": False,
+                "amount": None,
+                "status": "PENDING",
+                "createdAt": ts,
+                "updatedAt": ts,
+            }
+        )
     if not UUID_RE.match(sid):
         return validation(400, "id", "id must be a valid UUID")
 
@@ -576,6 +646,21 @@ async def capture_payment(request: Request):
 
     with LOCK:
         session = lookup(merchant, sid)
+        if BREAK == "unknown-id-success" and session is None:
+            # BREAK: a capture of an unknown payment session is answered with code "00".
+            ts = now_ts()
+            return ok(
+                {
+                    "id": uuid7(),
+                    "paymentSessionId": sid,
+                    "paymentSessionClientReferenceId": sid,
+                    "releaseRemainingAmount": release,
+                    "amount": amount_obj,
+                    "status": "PENDING",
+                    "createdAt": ts,
+                    "updatedAt": ts,
+                }
+            )
         if session is None:
             return not_found()
         settle(session)
@@ -584,6 +669,12 @@ async def capture_payment(request: Request):
             return validation(422, "paymentMethod.type", "payment method type is not CARD")
         if session["captureMethod"] != "manual":
             return validation(422, "captureMethod", "capture method must be manual")
+        if BREAK == "capture-after-release-accepted" and any(
+            c["release"] for c in charge["captures"]
+        ):
+            # BREAK: releaseRemainingAmount true did not end the session: the released
+            # remainder can still be captured.
+            session["status"], charge["status"] = "PROCESSING", "WAITING_FOR_CAPTURE"
         if session["status"] in SESSION_FINAL:
             return validation(422, "status", "payment is already in a final status")
         if charge["status"] != "WAITING_FOR_CAPTURE":
@@ -600,7 +691,9 @@ async def capture_payment(request: Request):
             ),
             Decimal(0),
         )
-        if value is not None and committed + value > charge["authorized"]:
+        if BREAK == "over-capture-accepted":
+            pass  # BREAK: more than was authorized is accepted.
+        elif value is not None and committed + value > charge["authorized"]:
             return validation(400, "amount.value", "capture amount exceeds authorized amount")
 
         ns = time.time_ns()
@@ -636,6 +729,18 @@ async def capture_payment(request: Request):
             "createdAt": ts,
             "updatedAt": ts,
         }
+        if BREAK == "capture-status-captured":
+            # BREAK: a capture status outside PENDING | SUCCESS | FAILED.
+            data["status"] = "CAPTURED"
+        if BREAK == "session-id-is-charge-id":
+            # BREAK: data.paymentSessionId is the charge id, not the path's session id.
+            data["paymentSessionId"] = charge["id"]
+        if BREAK == "release-echo-false":
+            # BREAK: releaseRemainingAmount is not echoed: always false.
+            data["releaseRemainingAmount"] = False
+        if BREAK == "amount-echo-session-amount" and value is not None:
+            # BREAK: data.amount is the session's amount, not the captured amount.
+            data["amount"] = {"value": money_out(session["value"]), "currency": currency}
         if SETTLE_SECONDS <= 0:
             settle(session)
     return ok(data)
