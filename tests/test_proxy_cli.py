@@ -59,7 +59,12 @@ class Proxy:
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=30)
+        # Read through the text streams, not communicate(): it reads the raw pipes and
+        # would lose what readline() already buffered past the URL line.
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
+        out, err = self.proc.stdout.read(), self.proc.stderr.read()
+        self.proc.wait(timeout=30)
         self.out, self.err, self.code = self.url + "\n" + out, err, self.proc.returncode
         return self.proc.returncode
 
