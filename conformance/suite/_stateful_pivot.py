@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from ._hyp_common import (
     json_body,
 )
 from ._results import Exchange
+from ._scenario_checks import amount_value
 from ._stateful_base import AUTHORIZED, EXTRA, MAX_AUTHORIZATIONS, SHARES, Lifecycle
 
 __all__ = ["PivotLifecycle"]
@@ -64,7 +66,7 @@ class PivotSession:
     released: bool = False
     session_status: str = "PROCESSING"
     charge_status: str = "WAITING_FOR_CAPTURE"
-    captured_seen: float = 0
+    captured_seen: Decimal = Decimal(0)
 
     @property
     def reserved(self) -> int:
@@ -291,17 +293,17 @@ class PivotLifecycle(Lifecycle):
     def _check_captured(
         self, session: PivotSession, charge: dict[str, Any], exchange: Exchange
     ) -> None:
-        authorized = _value(charge.get("authorizedAmount"))
+        authorized = amount_value(charge.get("authorizedAmount"))
         if authorized is not None and authorized != session.authorized:
             self.fail(
                 "status-agrees",
                 f"authorizedAmount is {authorized}, the session authorized {session.authorized}",
                 expected=session.authorized,
-                actual=authorized,
+                actual=charge.get("authorizedAmount"),
                 exchange=exchange,
                 source="pivot.charge-object",
             )
-        captured = _value(charge.get("capturedAmount"))
+        captured = amount_value(charge.get("capturedAmount"))
         if captured is None:
             return
         if captured > session.authorized:
@@ -309,7 +311,7 @@ class PivotLifecycle(Lifecycle):
                 "over-capture",
                 f"capturedAmount {captured} exceeds the authorized {session.authorized}",
                 expected=f"at most {session.authorized}",
-                actual=captured,
+                actual=charge.get("capturedAmount"),
                 exchange=exchange,
                 source="pivot.manual-capture-flow",
             )
@@ -319,7 +321,7 @@ class PivotLifecycle(Lifecycle):
                 f"capturedAmount {captured} is more than the accepted captures "
                 f"({session.reserved})",
                 expected=f"at most {session.reserved} (it may lag behind, never run ahead)",
-                actual=captured,
+                actual=charge.get("capturedAmount"),
                 exchange=exchange,
                 source="pivot.async-capture",
             )
@@ -328,7 +330,7 @@ class PivotLifecycle(Lifecycle):
                 "transition",
                 f"capturedAmount went down from {session.captured_seen} to {captured}",
                 expected=f"at least {session.captured_seen}",
-                actual=captured,
+                actual=charge.get("capturedAmount"),
                 exchange=exchange,
                 source="pivot.charge-object",
             )
@@ -377,11 +379,3 @@ class PivotLifecycle(Lifecycle):
         if session.reserved == 0 or any(c.status == FAILED for c in session.captures):
             allowed.add(FAILED)
         return allowed
-
-
-def _value(amount: Any) -> float | None:
-    """A charge amount as JSON gave it: an amount object's value, or a bare number."""
-    value = amount.get("value") if isinstance(amount, dict) else amount
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return None
