@@ -68,9 +68,9 @@ def record(
     """Record PROVIDER's scenario catalogue, setup calls included, into a scrubbed cassette."""
     from .cassettes import record as record_catalogue
     from .cassettes import write_recording
+    from .reports.console import ConsoleReporter
     from .simulators import create
     from .suite import Credentials
-    from .suite.console import ConsoleReporter
 
     if simulator == (base_url is not None):
         raise UsageError("give --base-url URL or --simulator (not both)")

@@ -124,8 +124,8 @@ def _check_writable(option: str, path: str) -> None:
 
 
 def _write_reports(report: Report, report_json: str | None, junit: str | None) -> None:
-    from .suite.junit import write_junit
-    from .suite.report_json import write_json
+    from .reports.json_report import write_json
+    from .reports.junit import write_junit
 
     reports = [report]
     try:

@@ -162,10 +162,10 @@ def _options(common: dict[str, Any], **extra: Any) -> Any:
 
 
 def _execute(targets: Callable[[], Any], options: Any, common: dict[str, Any]) -> None:
+    from .reports.console import ConsoleReporter
+    from .reports.json_report import exit_code, write_json
+    from .reports.junit import write_junit
     from .suite import run_suite
-    from .suite.console import ConsoleReporter
-    from .suite.junit import write_junit
-    from .suite.report_json import exit_code, write_json
 
     chosen = list(targets())
     secrets = [

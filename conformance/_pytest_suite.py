@@ -39,8 +39,8 @@ from ._constants import PROFILES, PROVIDERS
 from .errors import ConformanceError, UsageError
 
 if TYPE_CHECKING:
+    from .reports.json_report import Redactor
     from .suite import CaseResult, Report
-    from .suite.report_json import Redactor
 
 __all__ = ["SUITE_OPTIONS", "SuitePlugin", "SuiteSettings", "add_options", "read_settings"]
 
@@ -288,8 +288,8 @@ class SuitePlugin:
             self._report = self._run(self.settings)
 
     def _run(self, settings: SuiteSettings) -> Report:
+        from .reports.console import verdict
         from .suite import run_suite
-        from .suite.console import verdict
 
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
 
@@ -353,7 +353,7 @@ class SuitePlugin:
         return self._report
 
     def _redactor(self, reports: list[Report]) -> Redactor:
-        from .suite.report_json import Redactor
+        from .reports.json_report import Redactor
 
         credentials = self.settings.credentials
         return Redactor(reports, extra=[*credentials.secrets(), credentials.client_id])

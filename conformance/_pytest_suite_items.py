@@ -70,8 +70,8 @@ def failure_text(plugin: SuitePlugin, findings: list[tuple[CaseResult, Finding]]
     The evidence is the JUnit report's, word for word, but for the replay line,
     which names pytest's options (``--conformance-seed``) instead of ``check``'s.
     """
-    from .suite.junit import failure_details, failure_message
-    from .suite.report_json import replay_args
+    from .reports.json_report import replay_args
+    from .reports.junit import failure_details, failure_message
 
     report, scrub = plugin.report(), plugin.scrub
     details = failure_details(report, findings, scrub).replace(

@@ -13,8 +13,8 @@ from conformance.cassettes import load_cassette, replay, replay_target
 from conformance.cassettes._format import Cassette, dumps
 from conformance.cli import main
 from conformance.errors import InputError
+from conformance.reports.json_report import report_schema
 from conformance.suite import Outcome
-from conformance.suite.report_json import report_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = {p: ROOT / "cassettes" / p / "catalogue.yaml" for p in ("midtrans", "pivot")}

@@ -27,10 +27,10 @@ import pytest
 import yaml
 
 from conformance.errors import UsageError
+from conformance.reports.json_report import report_schema
 from conformance.simulators import create
 from conformance.simulators._serve import served
 from conformance.suite import guard_production
-from conformance.suite.report_json import report_schema
 
 CLI = [sys.executable, "-m", "conformance"]
 QUICK_RUN = ("run", "--no-progress", "--seed", "1", "--examples", "2")

@@ -34,10 +34,10 @@ from test_proxy import (
 )
 
 from conformance.cli import main
+from conformance.reports.json_report import report_schema
 from conformance.simulators import create
 from conformance.simulators._serve import served
 from conformance.simulators.quirks import get as quirk
-from conformance.suite.report_json import report_schema
 
 CLI = [sys.executable, "-m", "conformance", "proxy"]
 ERROR_PREFIX = "capture-conformance: error: "

@@ -10,7 +10,7 @@ import pytest
 from conformance._secrets import KEPT_IN_RECORDINGS, SECRET_FIELDS, SECRET_HEADERS
 from conformance.cassettes._format import Interaction
 from conformance.cassettes._scrub import Scrubber
-from conformance.suite._redact import REDACTED, names_a_secret, redact_headers, redact_json
+from conformance.reports._redact import REDACTED, names_a_secret, redact_headers, redact_json
 
 # A value every kind's scrubbing rewrites: card-number shaped, all digits.
 VALUE = "4811111111111114"

@@ -26,7 +26,7 @@ from conformance.suite import (
     all_cases,
     run_suite,
 )
-from conformance.suite.runner import Selection
+from conformance.suite._model import Selection
 
 
 class InFlight:

@@ -14,6 +14,9 @@ import jsonschema
 import pytest
 from rich.console import Console
 
+from conformance.reports.console import ConsoleReporter, render, verdict
+from conformance.reports.json_report import exit_code, report_schema, to_json, write_json
+from conformance.reports.junit import known_rules, to_junit, write_junit
 from conformance.simulators import create
 from conformance.suite import (
     CaseResult,
@@ -27,9 +30,6 @@ from conformance.suite import (
     all_cases,
     run_suite,
 )
-from conformance.suite.console import ConsoleReporter, render, verdict
-from conformance.suite.junit import known_rules, to_junit, write_junit
-from conformance.suite.report_json import exit_code, report_schema, to_json, write_json
 from conformance.violations import MISSING, Severity, Source, Violation
 
 SERVER_KEY = "SB-Mid-server-PLANTED-4f1d"

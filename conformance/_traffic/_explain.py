@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from ..suite._redact import REDACTED, names_a_secret
+from ..reports._redact import REDACTED, names_a_secret
+from ..reports.json_report import Redactor, display, exchange_secrets, json_secrets
 from ..suite._results import Exchange
-from ..suite.report_json import Redactor, display, exchange_secrets, json_secrets
 from ..violations import Violation
 
 __all__ = ["Side", "explain", "plural", "redactor_for"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..suite._redact import redact_url
+from ..reports._redact import redact_url
 from ..violations import Severity
 from ._explain import explain, plural, redactor_for
 from ._session import Finding, Traffic, provider_of

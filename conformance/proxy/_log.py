@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from ..reports.console import verdict
+from ..reports.json_report import Redactor, display
 from ..suite import CaseResult, Finding, Kind, Report
-from ..suite.console import verdict
-from ..suite.report_json import Redactor, display
 from ..violations import Severity
 
 __all__ = ["TrafficLog"]

@@ -20,8 +20,8 @@ import time
 from collections import Counter
 from dataclasses import replace
 
+from ..reports._redact import REDACTED, names_a_secret
 from ..suite import CaseResult, Exchange, Finding, Kind, Outcome, Report
-from ..suite._redact import REDACTED, names_a_secret
 from ..violations import MISSING, Violation
 
 __all__ = ["Recorder", "redact_violation"]

@@ -7,10 +7,11 @@
 0
 """
 
+from ._model import Case, CaseContext, SuiteOptions
 from ._results import CaseResult, Exchange, Finding, Kind, Outcome, Report
 from ._setup import Authorization, Setup, SetupError, load_authorizations
 from ._target import Credentials, Target, guard_production
-from .runner import CannotRun, Case, CaseContext, SuiteOptions, all_cases, run_suite
+from .runner import CannotRun, all_cases, run_suite
 
 __all__ = [
     "Authorization",

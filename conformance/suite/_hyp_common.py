@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.errors import Flaky, Unsatisfiable
 from hypothesis.reporting import with_reporter
 
+from ._model import CaseContext, OutOfTime
 from ._results import Exchange, Outcome
 from ._setup import Authorization, SetupError
-from .runner import CaseContext, OutOfTime
 
 __all__ = [
     "SHRINK_SECONDS",

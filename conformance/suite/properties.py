@@ -72,9 +72,9 @@ from ._hyp_common import (
     run_hypothesis,
 )
 from ._hyp_mutations import MutationKind, apply, mutation_kinds
+from ._model import Case, CaseContext, SuiteOptions
 from ._results import Kind
 from ._setup import Authorization
-from .runner import Case, CaseContext, SuiteOptions
 
 __all__ = ["InvalidCaptures", "ValidCaptures", "cases"]
 

@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 import httpx
 
 from ..violations import MISSING
+from ._model import CaseContext, SuiteOptions
 from ._results import Exchange, Kind, Outcome
 from ._scenario_catalogue import (
     SIMULATOR_CLOCK,
@@ -45,7 +46,6 @@ from ._scenario_catalogue import (
 )
 from ._scenario_checks import NAMED_CHECKS, describe, mismatch, resolve
 from ._setup import SetupError
-from .runner import CaseContext, SuiteOptions
 
 __all__ = ["CLOCK_PATH", "ScenarioCase", "cases"]
 

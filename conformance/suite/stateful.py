@@ -81,11 +81,11 @@ from ._hyp_common import (
     hypothesis_settings,
     run_hypothesis,
 )
+from ._model import Case, CaseContext, SuiteOptions
 from ._results import Kind
 from ._stateful_base import Lifecycle
 from ._stateful_midtrans import MidtransLifecycle
 from ._stateful_pivot import PivotLifecycle
-from .runner import Case, CaseContext, SuiteOptions
 
 __all__ = ["CHECKS", "STEPS", "CaptureLifecycle", "cases"]
 

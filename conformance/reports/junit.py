@@ -27,9 +27,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
 from ..rules import known_rules
+from ..suite import CaseResult, Finding, Outcome, Report
 from ..violations import Severity
-from ._results import CaseResult, Finding, Outcome, Report
-from .report_json import TOOL, Redactor, evidence, one_line, replay_args
+from .json_report import TOOL, Redactor, evidence, one_line, replay_args
 
 __all__ = [
     "failure_details",

@@ -34,9 +34,9 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from ..suite import CaseResult, Finding, Outcome, Report
 from ..violations import Severity
-from ._results import CaseResult, Finding, Outcome, Report
-from .report_json import Redactor, evidence, exit_code, replay_args, summary
+from .json_report import Redactor, evidence, exit_code, replay_args, summary
 
 __all__ = ["ConsoleReporter", "ProgressCallback", "render", "verdict"]
 

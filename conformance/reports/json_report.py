@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 
 from .._secrets import SECRET_FIELDS, SECRET_HEADERS
+from ..suite._results import CaseResult, Exchange, Finding, Outcome, Report
 from ..violations import MISSING, Severity
 from ._redact import REDACTED, curl, redact_body, redact_headers, redact_json, redact_url
-from ._results import CaseResult, Exchange, Finding, Outcome, Report
 
 __all__ = [
     "BODY_LIMIT",
