@@ -39,7 +39,7 @@ from ._constants import PROFILES, PROVIDERS
 from .errors import ConformanceError, UsageError
 
 if TYPE_CHECKING:
-    from .reports.json_report import Redactor
+    from .reports._redact import Redactor
     from .suite import CaseResult, Report
 
 __all__ = ["SUITE_OPTIONS", "SuitePlugin", "SuiteSettings", "add_options", "read_settings"]
@@ -353,7 +353,7 @@ class SuitePlugin:
         return self._report
 
     def _redactor(self, reports: list[Report]) -> Redactor:
-        from .reports.json_report import Redactor
+        from .reports._redact import Redactor
 
         credentials = self.settings.credentials
         return Redactor(reports, extra=[*credentials.secrets(), credentials.client_id])

@@ -70,7 +70,7 @@ def failure_text(plugin: SuitePlugin, findings: list[tuple[CaseResult, Finding]]
     The evidence is the JUnit report's, word for word, but for the replay line,
     which names pytest's options (``--conformance-seed``) instead of ``check``'s.
     """
-    from .reports.json_report import replay_args
+    from .reports._evidence import replay_args
     from .reports.junit import failure_details, failure_message
 
     report, scrub = plugin.report(), plugin.scrub

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from ..reports._redact import REDACTED, names_a_secret
-from ..reports.json_report import Redactor, display, exchange_secrets, json_secrets
+from ..reports._evidence import display
+from ..reports._redact import REDACTED, Redactor, exchange_secrets, json_secrets, names_a_secret
 from ..suite._results import Exchange
 from ..violations import Violation
 

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from ..reports._evidence import display
+from ..reports._redact import Redactor
 from ..reports.console import verdict
-from ..reports.json_report import Redactor, display
 from ..suite import CaseResult, Finding, Kind, Report
 from ..violations import Severity
 

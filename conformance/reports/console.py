@@ -36,7 +36,9 @@ from rich.text import Text
 
 from ..suite import CaseResult, Finding, Outcome, Report
 from ..violations import Severity
-from .json_report import Redactor, evidence, exit_code, replay_args, summary
+from ._evidence import evidence, replay_args
+from ._redact import Redactor
+from .json_report import exit_code, summary
 
 __all__ = ["ConsoleReporter", "ProgressCallback", "render", "verdict"]
 

@@ -29,7 +29,9 @@ from collections.abc import Iterable, Sequence
 from ..rules import known_rules
 from ..suite import CaseResult, Finding, Outcome, Report
 from ..violations import Severity
-from .json_report import TOOL, Redactor, evidence, one_line, replay_args
+from ._evidence import evidence, one_line, replay_args
+from ._redact import Redactor
+from .json_report import TOOL
 
 __all__ = [
     "failure_details",
