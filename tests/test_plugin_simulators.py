@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from conformance import Validator
-from conformance.plugin import SimulatorHandle
+from conformance.pytest_plugin import SimulatorHandle
 
 pytest_plugins = ["pytester"]
 

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._cli_serve import serve_app, serving_options
-from ._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
-from .errors import InputError, UsageError
+from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from ..errors import InputError, UsageError
+from ._serve import serve_app, serving_options
 
 if TYPE_CHECKING:
-    from .suite import Report
+    from ..suite import Report
 
 __all__ = ["proxy"]
 
@@ -81,7 +81,7 @@ def proxy(
     unchanged; an upstream that cannot be reached answers 502 (504 when too
     slow) with a JSON body saying why.
     """
-    from .proxy import ProxyApp, TrafficLog, upstream_label
+    from ..proxy import ProxyApp, TrafficLog, upstream_label
 
     label = upstream_label(upstream)
     _guard_production(provider, label, allow_production)
@@ -100,8 +100,8 @@ def proxy(
 
 def _guard_production(provider: str, upstream: str, allow: bool) -> None:
     """The proxy sends nothing of its own, but it forwards whatever the client sends."""
-    from .suite import guard_production
-    from .suite._target import SANDBOX_HOSTS
+    from ..suite import guard_production
+    from ..suite._target import SANDBOX_HOSTS
 
     try:
         guard_production(provider, upstream, allow)
@@ -124,8 +124,8 @@ def _check_writable(option: str, path: str) -> None:
 
 
 def _write_reports(report: Report, report_json: str | None, junit: str | None) -> None:
-    from .reports.json_report import write_json
-    from .reports.junit import write_junit
+    from ..reports.json_report import write_json
+    from ..reports.junit import write_junit
 
     reports = [report]
     try:

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from .errors import UsageError
-from .simulators.quirks import names as quirk_names
+from ..errors import UsageError
+from ..simulators.quirks import names as quirk_names
 
 __all__ = ["MIDTRANS_HTTP_STATUS", "PIVOT_SETTLE", "serve", "serve_app", "serving_options"]
 
@@ -62,7 +62,7 @@ def serve_midtrans(
     quirk: str | None,
 ) -> None:
     """Serve the Midtrans Core API simulator."""
-    from .simulators.midtrans import MidtransSimulator
+    from ..simulators.midtrans import MidtransSimulator
 
     simulator = MidtransSimulator(
         server_key=server_key, client_key=client_key, http_status=http_status, quirk=quirk
@@ -103,7 +103,7 @@ def serve_pivot(
     quirk: str | None,
 ) -> None:
     """Serve the Pivot Payment simulator."""
-    from .simulators.pivot import PivotSimulator
+    from ..simulators.pivot import PivotSimulator
 
     simulator = PivotSimulator(
         client_id=client_id,
@@ -121,7 +121,7 @@ def serve_app(app: Any, host: str, port: int, **options: Any) -> None:
     A port that cannot be bound is a :class:`UsageError` (one line, exit 2).
     *options* are more :class:`uvicorn.Config` settings.
     """
-    from .simulators._serve import serve as run_server
+    from ..simulators._serve import serve as run_server
 
     def announce(url: str) -> None:
         click.echo(url)

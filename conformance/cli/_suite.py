@@ -18,16 +18,18 @@ from typing import Any
 
 import click
 
-from ._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
-from .errors import InputError, UsageError
+from .._constants import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_EXAMPLES,
+    DEFAULT_PROFILE,
+    DEFAULT_TIME_LIMIT,
+    DEFAULT_TIMEOUT,
+    PROFILES,
+    PROVIDERS,
+)
+from ..errors import InputError, UsageError
 
 __all__ = ["check", "run"]
-
-DEFAULT_EXAMPLES = 10
-DEFAULT_TIMEOUT = 10.0
-#: The suite has three property/stateful runs per provider: all of them at once.
-DEFAULT_CONCURRENCY = 3
-DEFAULT_TIME_LIMIT = 300.0
 
 
 def _suite_options(func: Any) -> Any:
@@ -94,7 +96,7 @@ def check(
     authorizations: str | None, allow_production: bool, concurrency: int, **common: Any,
 ) -> None:  # fmt: skip
     """Run the conformance suite against any HTTP target of PROVIDER, or a recording of one."""
-    from .suite import Credentials, Target, guard_production, load_authorizations
+    from ..suite import Credentials, Target, guard_production, load_authorizations
 
     if cassettes:
         _replay(provider, cassettes, base_url, common)
@@ -118,7 +120,7 @@ def check(
 
 def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, common: Any) -> None:
     """``check --cassette``: the scenario catalogue, answered from the recordings."""
-    from .cassettes import replay_target
+    from ..cassettes import replay_target
 
     if base_url is not None:
         raise UsageError("give --base-url or --cassette, not both")
@@ -134,8 +136,8 @@ def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, com
 @_suite_options
 def run(**common: Any) -> None:
     """The main job: both reference simulators in-process, the full suite against each."""
-    from .simulators import create
-    from .suite import Target
+    from ..simulators import create
+    from ..suite import Target
 
     options = _options(common)
 
@@ -147,7 +149,7 @@ def run(**common: Any) -> None:
 
 
 def _options(common: dict[str, Any], **extra: Any) -> Any:
-    from .suite import SuiteOptions
+    from ..suite import SuiteOptions
 
     seed = common["seed"]
     return SuiteOptions(
@@ -162,10 +164,10 @@ def _options(common: dict[str, Any], **extra: Any) -> Any:
 
 
 def _execute(targets: Callable[[], Any], options: Any, common: dict[str, Any]) -> None:
-    from .reports.console import ConsoleReporter
-    from .reports.json_report import exit_code, write_json
-    from .reports.junit import write_junit
-    from .suite import run_suite
+    from ..reports.console import ConsoleReporter
+    from ..reports.json_report import exit_code, write_json
+    from ..reports.junit import write_junit
+    from ..suite import run_suite
 
     chosen = list(targets())
     secrets = [

@@ -19,13 +19,13 @@ from typing import Any
 
 import click
 
-from ._cli_cassettes import cassettes, record
-from ._cli_proxy import proxy
-from ._cli_serve import serve
-from ._cli_suite import check, run
-from .errors import ConformanceError, InputError
-from .specs import PROFILES, PROVIDERS
-from .violations import Severity, Violation
+from ..errors import ConformanceError, InputError
+from ..specs import PROFILES, PROVIDERS
+from ..violations import Severity, Violation
+from ._cassettes import cassettes, record
+from ._proxy import proxy
+from ._serve import serve
+from ._suite import check, run
 
 __all__ = ["EXIT_CONFORMANT", "EXIT_ERROR", "EXIT_VIOLATIONS", "main"]
 
@@ -52,8 +52,8 @@ def validate(
     provider: str, phase: str, file: Any, operation: str, status: int, profile: str, fmt: str
 ) -> None:
     """Check one JSON body (FILE, or - for stdin) and print its violations."""
-    from ._messages import NOT_JSON, parse_json
-    from .validator import Validator
+    from .._messages import NOT_JSON, parse_json
+    from ..validator import Validator
 
     body = parse_json(file.read())
     if body is NOT_JSON:
@@ -71,8 +71,8 @@ def validate(
 @click.option("--profile", type=click.Choice(PROFILES), default="documented", show_default=True)
 def examples(profile: str) -> None:
     """Validate every example the specs carry (the seed pages' own examples)."""
-    from .examples import iter_examples
-    from .validator import Validator
+    from ..examples import iter_examples
+    from ..validator import Validator
 
     found: list[Violation] = []
     for example in iter_examples():

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 if TYPE_CHECKING:
-    from ._pytest_suite import SuitePlugin
-    from .suite import CaseResult, Finding
+    from ..suite import CaseResult, Finding
+    from ._suite import SuitePlugin
 
 __all__ = ["Group", "SuiteItem", "collect_items", "failure_text", "short_name"]
 
@@ -40,8 +40,8 @@ def short_name(provider: str, check: str) -> str:
 
 def collect_items(session: pytest.Session, plugin: SuitePlugin) -> tuple[Group, list[SuiteItem]]:
     """The item tree of *plugin*'s settings, in run order: cases, then rules."""
-    from .rules import known_rules
-    from .suite import all_cases
+    from ..rules import known_rules
+    from ..suite import all_cases
 
     settings = plugin.settings
     provider = settings.provider
@@ -70,8 +70,8 @@ def failure_text(plugin: SuitePlugin, findings: list[tuple[CaseResult, Finding]]
     The evidence is the JUnit report's, word for word, but for the replay line,
     which names pytest's options (``--conformance-seed``) instead of ``check``'s.
     """
-    from .reports._evidence import replay_args
-    from .reports.junit import failure_details, failure_message
+    from ..reports._evidence import replay_args
+    from ..reports.junit import failure_details, failure_message
 
     report, scrub = plugin.report(), plugin.scrub
     details = failure_details(report, findings, scrub).replace(
@@ -113,7 +113,7 @@ class SuiteItem(pytest.Item):
 
     def setup(self) -> None:
         """Cases that could not run are errors, skipped ones skips, as in ``check --junit``."""
-        from .suite import Outcome
+        from ..suite import Outcome
 
         report, scrub = self.plugin.report(), self.plugin.scrub
         if self.kind == "rule":
@@ -132,8 +132,8 @@ class SuiteItem(pytest.Item):
             pytest.skip(scrub(result.note) or "skipped")
 
     def runtest(self) -> None:
-        from .suite import Outcome
-        from .violations import Severity
+        from ..suite import Outcome
+        from ..violations import Severity
 
         if self.kind == "rule":
             failed = self._rule_findings()
@@ -158,7 +158,7 @@ class SuiteItem(pytest.Item):
         pytest.fail(f"{self.check} was not run by the suite", pytrace=False)
 
     def _rule_findings(self) -> list[tuple[CaseResult, Finding]]:
-        from .violations import Severity
+        from ..violations import Severity
 
         return [
             (case, finding)

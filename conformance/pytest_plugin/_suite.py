@@ -6,7 +6,7 @@ The suite runs **once per pytest run**, at session start, in the main process
 (the xdist controller under ``-n``), exactly as ``capture-conformance check``
 would run it; a target that cannot be reached, refused credentials, a bad URL
 or the production guard stop the run there with one ``ERROR:`` line (exit 4).
-Its results are then collected as test items (:mod:`._pytest_suite_items`), one
+Its results are then collected as test items (:mod:`._items`), one
 per scenario, property or stateful run and one per rule the kit knows for the
 provider, with stable ids::
 
@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._constants import PROFILES, PROVIDERS
-from .errors import ConformanceError, UsageError
+from .._constants import PROFILES, PROVIDERS
+from ..errors import ConformanceError, UsageError
 
 if TYPE_CHECKING:
-    from .reports._redact import Redactor
-    from .suite import CaseResult, Report
+    from ..reports._redact import Redactor
+    from ..suite import CaseResult, Report
 
 __all__ = ["SUITE_OPTIONS", "SuitePlugin", "SuiteSettings", "add_options", "read_settings"]
 
@@ -172,13 +172,13 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         raise pytest.UsageError(
             f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
         )
-    from ._cli_suite import (
+    from .._constants import (
         DEFAULT_CONCURRENCY,
         DEFAULT_EXAMPLES,
         DEFAULT_TIME_LIMIT,
         DEFAULT_TIMEOUT,
     )
-    from .suite import Credentials, SuiteOptions, guard_production, load_authorizations
+    from ..suite import Credentials, SuiteOptions, guard_production, load_authorizations
 
     examples = _number(config, "conformance_examples", int)
     seed = _number(config, "conformance_seed", int)
@@ -288,8 +288,8 @@ class SuitePlugin:
             self._report = self._run(self.settings)
 
     def _run(self, settings: SuiteSettings) -> Report:
-        from .reports.console import verdict
-        from .suite import run_suite
+        from ..reports.console import verdict
+        from ..suite import run_suite
 
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
 
@@ -313,10 +313,10 @@ class SuitePlugin:
 
     @staticmethod
     def _target(settings: SuiteSettings) -> Any:
-        from .suite import Target
+        from ..suite import Target
 
         if settings.cassettes:
-            from .cassettes import replay_target
+            from ..cassettes import replay_target
 
             return replay_target(
                 settings.provider, settings.cassettes, profile=settings.options.profile
@@ -330,7 +330,7 @@ class SuitePlugin:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        from ._pytest_suite_items import collect_items
+        from ._items import collect_items
 
         top, collected = collect_items(session, self)
         items.extend(collected)
@@ -339,7 +339,7 @@ class SuitePlugin:
             report=pytest.CollectReport(top.nodeid, "passed", None, list(collected))
         )
 
-    # -- what the items read (conformance._pytest_suite_items) ------------------------
+    # -- what the items read (conformance.pytest_plugin._items) ------------------------
     def report(self) -> Report:
         """The run: this process's, or the one the xdist controller handed over."""
         if self._report is None:
@@ -353,7 +353,7 @@ class SuitePlugin:
         return self._report
 
     def _redactor(self, reports: list[Report]) -> Redactor:
-        from .reports._redact import Redactor
+        from ..reports._redact import Redactor
 
         credentials = self.settings.credentials
         return Redactor(reports, extra=[*credentials.secrets(), credentials.client_id])

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     import httpx
     from starlette.applications import Starlette
 
-    from .simulators import Simulator
-    from .suite import Authorization, Credentials, Setup, Target
+    from ..simulators import Simulator
+    from ..suite import Authorization, Credentials, Setup, Target
 
 __all__ = [
     "SimulatorHandle",
@@ -53,7 +53,7 @@ class SimulatorHandle:
     """
 
     def __init__(self, simulator: Simulator, target: Target, *, in_process: bool) -> None:
-        from .suite import Setup
+        from ..suite import Setup
 
         self.simulator = simulator
         self.provider: str = simulator.provider
@@ -139,7 +139,7 @@ class SimulatorHandle:
         self._setup.forget_token()
 
     def _control(self, method: str, path: str, body: Any) -> dict[str, Any]:
-        from .simulators import CONTROL_PREFIX
+        from ..simulators import CONTROL_PREFIX
 
         response = self.client.request(method, CONTROL_PREFIX + path, json=body)
         answer: dict[str, Any] = response.json()
@@ -159,7 +159,7 @@ def _ignore(exchange: object) -> None:
 
 
 def _made_up_credentials() -> Credentials:
-    from .suite import Credentials
+    from ..suite import Credentials
 
     # Never the environment's: a user's real sandbox keys have no business here.
     return Credentials.resolve(env={})
@@ -168,8 +168,8 @@ def _made_up_credentials() -> Credentials:
 def _served_fixture(provider: str) -> Callable[[], Iterator[tuple[Simulator, str]]]:
     @pytest.fixture(scope="session", name=f"_{provider}_simulator_server")
     def server() -> Iterator[tuple[Simulator, str]]:
-        from .simulators import create
-        from .simulators._serve import served
+        from ..simulators import create
+        from ..simulators._serve import served
 
         simulator = create(provider)
         with served(simulator.app) as url:
@@ -181,7 +181,7 @@ def _served_fixture(provider: str) -> Callable[[], Iterator[tuple[Simulator, str
 def _handle_fixture(provider: str) -> Callable[..., Iterator[SimulatorHandle]]:
     @pytest.fixture(name=f"{provider}_simulator")
     def handle(request: pytest.FixtureRequest) -> Iterator[SimulatorHandle]:
-        from .suite import Target
+        from ..suite import Target
 
         simulator, url = request.getfixturevalue(f"_{provider}_simulator_server")
         target = Target(provider, base_url=url, credentials=_made_up_credentials())
@@ -198,8 +198,8 @@ def _handle_fixture(provider: str) -> Callable[..., Iterator[SimulatorHandle]]:
 def _app_fixture(provider: str) -> Callable[[], Iterator[SimulatorHandle]]:
     @pytest.fixture(name=f"{provider}_simulator_app")
     def handle() -> Iterator[SimulatorHandle]:
-        from .simulators import create
-        from .suite import Target
+        from ..simulators import create
+        from ..suite import Target
 
         simulator = create(provider)
         target = Target(provider, app=simulator.app, credentials=_made_up_credentials())

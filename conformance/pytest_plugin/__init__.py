@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._constants import DEFAULT_PROFILE, PROFILES
-from ._pytest_simulators import (  # noqa: F401  (fixtures: pytest finds them in this module)
+from .._constants import DEFAULT_PROFILE, PROFILES
+from ._simulators import (  # noqa: F401  (fixtures: pytest finds them in this module)
     SimulatorHandle,
     _midtrans_simulator_server,
     _pivot_simulator_server,
@@ -26,8 +26,8 @@ from ._pytest_simulators import (  # noqa: F401  (fixtures: pytest finds them in
 )
 
 if TYPE_CHECKING:
-    from ._traffic import Traffic
-    from .validator import Validator
+    from .._traffic import Traffic
+    from ..validator import Validator
 
 GROUP = "capture-conformance"
 
@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"default --conformance-profile ({' or '.join(PROFILES)})",
         default=DEFAULT_PROFILE,
     )
-    from ._pytest_suite import add_options
+    from ._suite import add_options
 
     add_options(parser, group)  # --capture-conformance and the suite's settings
 
@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "conformance(profile=...): settings for the capture-conformance fixtures of this test",
     )
     if config.getoption("capture_conformance") or config.getini("capture_conformance"):
-        from ._pytest_suite import SuitePlugin
+        from ._suite import SuitePlugin
 
         config.pluginmanager.register(SuitePlugin(config), "capture-conformance-suite")
 
@@ -82,7 +82,7 @@ def conformance_validator(request: pytest.FixtureRequest) -> Callable[..., Valid
     def test_reply(conformance_validator):
         assert conformance_validator("midtrans").validate_response("capture", body) == []
     """
-    from .validator import Validator
+    from ..validator import Validator
 
     def make(provider: str, *, profile: str | None = None) -> Validator:
         return Validator(provider, profile=_setting(request, "profile", profile))
@@ -103,8 +103,8 @@ def conformance_traffic(request: pytest.FixtureRequest) -> Iterator[Traffic]:
 
     Every exchange is validated when the test ends; a violation fails the test.
     """
-    from ._traffic import intercept
-    from .errors import UsageError
+    from .._traffic import intercept
+    from ..errors import UsageError
 
     try:
         with intercept(profile=_setting(request, "profile")) as traffic:
@@ -119,7 +119,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     traffic = item.stash.get(_TRAFFIC, None)
     if traffic is None:
         return (yield)
-    from ._traffic import settle
+    from .._traffic import settle
 
     try:
         outcome = yield

@@ -18,9 +18,9 @@ import sys
 
 import click
 
-from ._cli_suite import DEFAULT_TIMEOUT, credential_options
-from ._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
-from .errors import UsageError
+from .._constants import DEFAULT_PROFILE, DEFAULT_TIMEOUT, PROFILES, PROVIDERS
+from ..errors import UsageError
+from ._suite import credential_options
 
 __all__ = ["cassettes", "record"]
 
@@ -66,11 +66,11 @@ def record(
     seed: int, allow_production: bool, no_progress: bool,
 ) -> None:  # fmt: skip
     """Record PROVIDER's scenario catalogue, setup calls included, into a scrubbed cassette."""
-    from .cassettes import record as record_catalogue
-    from .cassettes import write_recording
-    from .reports.console import ConsoleReporter
-    from .simulators import create
-    from .suite import Credentials
+    from ..cassettes import record as record_catalogue
+    from ..cassettes import write_recording
+    from ..reports.console import ConsoleReporter
+    from ..simulators import create
+    from ..suite import Credentials
 
     if simulator == (base_url is not None):
         raise UsageError("give --base-url URL or --simulator (not both)")
@@ -112,8 +112,8 @@ def cassettes() -> None:
               show_default=True)  # fmt: skip
 def lint(paths: tuple[str, ...], provider: str | None, profile: str, fmt: str) -> None:
     """Validate every interaction of the cassettes at PATH... (files or folders) against specs/."""
-    from .cassettes import lint as lint_cassettes
-    from .cassettes._lint import iter_lines
+    from ..cassettes import lint as lint_cassettes
+    from ..cassettes._lint import iter_lines
 
     result = lint_cassettes(paths, profile=profile, provider=provider)
     if fmt == "json":
@@ -144,8 +144,8 @@ def lint(paths: tuple[str, ...], provider: str | None, profile: str, fmt: str) -
 )
 def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
     """Compare recording NEW with OLD, scenario by scenario, and classify each change."""
-    from .cassettes import diff as diff_cassettes
-    from .cassettes._diff_render import render
+    from ..cassettes import diff as diff_cassettes
+    from ..cassettes._diff_render import render
 
     result = diff_cassettes(old, new)
     click.echo(render(result, fmt))
@@ -157,8 +157,8 @@ def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="the cassette to write")
 def examples(provider: str, out: str) -> None:
     """Write the seed pages' own examples of PROVIDER as a cassette."""
-    from .cassettes._examples import example_cassette
-    from .cassettes._format import dumps, save_cassette
+    from ..cassettes._examples import example_cassette
+    from ..cassettes._format import dumps, save_cassette
 
     cassette = example_cassette(provider)
     save_cassette(out, dumps(cassette, out))
