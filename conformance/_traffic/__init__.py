@@ -1,6 +1,7 @@
 """Client-traffic validation: provider calls routed to in-process simulators, then judged.
 
-Private: the plugin's ``conformance_traffic`` fixture is the public face.
+Private: the plugin's ``conformance_traffic`` fixture is the public face; how a
+test's traffic is judged at its end is the plugin's (``pytest_plugin/_traffic.py``).
 
 >>> import httpx
 >>> with intercept() as traffic:
@@ -16,10 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .._constants import DEFAULT_PROFILE
-from ._judge import failure_text, settle
 from ._session import Traffic
 
-__all__ = ["Traffic", "failure_text", "intercept", "settle"]
+__all__ = ["Traffic", "intercept"]
 
 
 @contextmanager

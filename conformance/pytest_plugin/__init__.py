@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"default --conformance-profile ({' or '.join(PROFILES)})",
         default=DEFAULT_PROFILE,
     )
-    from ._suite import add_options
+    from ._settings import add_options
 
     add_options(parser, group)  # --capture-conformance and the suite's settings
 
@@ -119,7 +119,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     traffic = item.stash.get(_TRAFFIC, None)
     if traffic is None:
         return (yield)
-    from .._traffic import settle
+    from ._traffic import settle
 
     try:
         outcome = yield

@@ -20,15 +20,33 @@ nothing are skipped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
 
 if TYPE_CHECKING:
-    from ..suite import CaseResult, Finding
-    from ._suite import SuitePlugin
+    from ..reports._redact import Redactor
+    from ..suite import CaseResult, Finding, Report
+    from ._settings import SuiteSettings
 
-__all__ = ["Group", "SuiteItem", "collect_items", "failure_text", "short_name"]
+__all__ = ["Group", "SuiteItem", "SuiteRun", "collect_items", "failure_text", "short_name"]
+
+
+class SuiteRun(Protocol):
+    """What the items read of the session's run (the plugin in ``_suite`` provides it).
+
+    Taken as an argument, so that the items and the plugin that collects them do
+    not import each other.
+    """
+
+    @property
+    def settings(self) -> SuiteSettings: ...
+
+    @property
+    def scrub(self) -> Redactor: ...
+
+    def report(self) -> Report: ...
+
 
 _Node = TypeVar("_Node", bound="pytest.Item | pytest.Collector")
 
@@ -38,7 +56,7 @@ def short_name(provider: str, check: str) -> str:
     return check.removeprefix(f"{provider}.")
 
 
-def collect_items(session: pytest.Session, plugin: SuitePlugin) -> tuple[Group, list[SuiteItem]]:
+def collect_items(session: pytest.Session, plugin: SuiteRun) -> tuple[Group, list[SuiteItem]]:
     """The item tree of *plugin*'s settings, in run order: cases, then rules."""
     from ..rules import known_rules
     from ..suite import all_cases
@@ -64,7 +82,7 @@ def collect_items(session: pytest.Session, plugin: SuitePlugin) -> tuple[Group, 
     return top, items
 
 
-def failure_text(plugin: SuitePlugin, findings: list[tuple[CaseResult, Finding]]) -> str:
+def failure_text(plugin: SuiteRun, findings: list[tuple[CaseResult, Finding]]) -> str:
     """One line (JUnit's ``message``), a blank line, then every finding's evidence.
 
     The evidence is the JUnit report's, word for word, but for the replay line,
@@ -100,7 +118,7 @@ class SuiteItem(pytest.Item):
     """One scenario/property/stateful case of the run, or one rule judged over all of it."""
 
     def __init__(
-        self, *, check: str, kind: str, applies: bool, plugin: SuitePlugin, **kwargs: Any
+        self, *, check: str, kind: str, applies: bool, plugin: SuiteRun, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.check = check

@@ -23,199 +23,26 @@ source, request, response and curl line, redacted, and the options that replay i
 record``) instead of a live target, as ``check --cassette`` does: the scenario
 catalogue only, offline.
 
-Settings are read command-line option first, then the ini value
-(``--conformance-seed`` > ``conformance_seed``); there is no fixture or marker
-level: the run belongs to the session, not to a test.
+Its settings are read in :mod:`._settings`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .._constants import PROFILES, PROVIDERS
-from ..errors import ConformanceError, UsageError
+from ..errors import ConformanceError
+from ._settings import SuiteSettings, read_settings, usage_message
 
 if TYPE_CHECKING:
     from ..reports._redact import Redactor
     from ..suite import CaseResult, Report
 
-__all__ = ["SUITE_OPTIONS", "SuitePlugin", "SuiteSettings", "add_options", "read_settings"]
+__all__ = ["SuitePlugin"]
 
-#: ``(ini name = option dest, flag, argparse settings, help)`` of every suite setting.
-SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
-    ("capture_conformance", "--capture-conformance", {"choices": PROVIDERS},
-     "run the conformance suite of this provider against --conformance-base-url, "
-     "as test items"),
-    ("conformance_base_url", "--conformance-base-url", {"metavar": "URL"},
-     "the suite's target, e.g. https://api.sandbox.midtrans.com"),
-    ("conformance_server_key", "--conformance-server-key", {"metavar": "KEY"},
-     "Midtrans server key [env: MIDTRANS_SERVER_KEY]"),
-    ("conformance_client_key", "--conformance-client-key", {"metavar": "KEY"},
-     "Midtrans client key [env: MIDTRANS_CLIENT_KEY]"),
-    ("conformance_client_id", "--conformance-client-id", {"metavar": "ID"},
-     "Pivot client id [env: PIVOT_CLIENT_ID]"),
-    ("conformance_client_secret", "--conformance-client-secret", {"metavar": "SECRET"},
-     "Pivot client secret [env: PIVOT_CLIENT_SECRET]"),
-    ("conformance_examples", "--conformance-examples", {"type": int, "metavar": "N"},
-     "hypothesis examples per property/stateful run (default as check: 10)"),
-    ("conformance_seed", "--conformance-seed", {"type": int, "metavar": "N"},
-     "replay a run exactly (default: random, shown in the header)"),
-    ("conformance_timeout", "--conformance-timeout", {"type": float, "metavar": "S"},
-     "seconds per request (default as check: 10)"),
-    ("conformance_time_limit", "--conformance-time-limit", {"type": float, "metavar": "S"},
-     "seconds for the whole run (default as check: 300)"),
-    ("conformance_authorizations", "--conformance-authorizations", {"metavar": "FILE"},
-     "JSON/YAML list of pre-authorized {id, amount} (for 3DS targets)"),
-    ("conformance_concurrency", "--conformance-concurrency", {"type": int, "metavar": "N"},
-     "property and stateful runs sent at once (default as check: 3)"),
-    ("conformance_allow_production", "--conformance-allow-production", {"action": "store_true"},
-     "allow the provider's production host (the suite captures money)"),
-    ("conformance_cassettes", "--conformance-cassettes", {"action": "append", "metavar": "PATH"},
-     "re-check recorded cassettes (files or folders; repeatable) offline instead of a "
-     "live target: the scenario catalogue, as check --cassette"),
-)  # fmt: skip
 _WORKER_KEY = "capture_conformance_report"
 _TICK = {"passed": ".", "failed": "F", "error": "E", "skipped": "s"}
-
-
-def add_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
-    """Register every suite setting as ``--flag`` and as the ini value of the same name."""
-    for name, flag, settings, text in SUITE_OPTIONS:
-        group.addoption(flag, dest=name, default=None, help=f"{text} (ini: {name})", **settings)
-        if settings.get("action") == "store_true":
-            parser.addini(name, help=f"default {flag}", type="bool", default=False)
-        elif settings.get("action") == "append":
-            parser.addini(name, help=f"default {flag} (one or more)", type="args", default=[])
-        else:
-            parser.addini(name, help=f"default {flag}", default="")
-
-
-def usage_message(exc: ConformanceError) -> str:
-    """*exc* as the plugin's user reads it: a setting named by its pytest option.
-
-    >>> usage_message(UsageError("{option} must be at least 1; got 0", option="examples"))
-    '--conformance-examples must be at least 1; got 0'
-    """
-    if isinstance(exc, UsageError):
-        return exc.spelled(lambda name: f"--conformance-{name}")
-    return str(exc)
-
-
-def _value(config: pytest.Config, name: str) -> Any:
-    """The command-line option if given, else the ini value (``""``/``False`` when unset)."""
-    given = config.getoption(name)
-    return given if given is not None else config.getini(name)
-
-
-def _number(config: pytest.Config, name: str, kind: type[int] | type[float]) -> Any:
-    value = _value(config, name)
-    if not isinstance(value, str):
-        return value
-    if not value.strip():
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise pytest.UsageError(f"ini {name} must be {what}; got {value!r}") from None
-
-
-@dataclass(frozen=True)
-class SuiteSettings:
-    """What ``--capture-conformance`` runs: the target, its credentials, the suite options."""
-
-    provider: str
-    base_url: str
-    credentials: Any  # conformance.suite.Credentials (imported lazily)
-    options: Any  # conformance.suite.SuiteOptions
-    timeout: float
-    #: Recorded cassettes to replay instead of a live target (``--conformance-cassettes``).
-    cassettes: tuple[str, ...] = ()
-
-    def replay(self, seed: int) -> str:
-        options = self.options
-        return (
-            f"--conformance-seed {seed} --conformance-examples {options.examples} "
-            f"--conformance-profile {options.profile}"
-        )
-
-
-def read_settings(config: pytest.Config) -> SuiteSettings | None:
-    """The suite settings (option > ini), ``None`` without ``--capture-conformance``.
-
-    Every bad value is a :class:`pytest.UsageError` of one line.
-    """
-    provider = _value(config, "capture_conformance")
-    if not provider:
-        return None
-    if provider not in PROVIDERS:
-        raise pytest.UsageError(
-            f"ini capture_conformance must be one of {', '.join(PROVIDERS)}; got {provider!r}"
-        )
-    cassettes = tuple(_value(config, "conformance_cassettes") or ())
-    base_url = _value(config, "conformance_base_url")
-    if cassettes and base_url:
-        raise pytest.UsageError(
-            "give --conformance-base-url (a live target) or --conformance-cassettes "
-            "(a recording), not both"
-        )
-    if not base_url and not cassettes:
-        raise pytest.UsageError(
-            f"--capture-conformance={provider} needs a target: --conformance-base-url=URL "
-            "(or ini conformance_base_url), or --conformance-cassettes=PATH"
-        )
-    profile = _value(config, "conformance_profile")
-    if profile not in PROFILES:
-        raise pytest.UsageError(
-            f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
-        )
-    from .._constants import (
-        DEFAULT_CONCURRENCY,
-        DEFAULT_EXAMPLES,
-        DEFAULT_TIME_LIMIT,
-        DEFAULT_TIMEOUT,
-    )
-    from ..suite import Credentials, SuiteOptions, guard_production, load_authorizations
-
-    examples = _number(config, "conformance_examples", int)
-    seed = _number(config, "conformance_seed", int)
-    timeout = _number(config, "conformance_timeout", float)
-    time_limit = _number(config, "conformance_time_limit", float)
-    concurrency = _number(config, "conformance_concurrency", int)
-    given = _value(config, "conformance_authorizations")
-    try:
-        if base_url:
-            allow = bool(_value(config, "conformance_allow_production"))
-            guard_production(provider, base_url, allow)
-        options = SuiteOptions(
-            profile=profile,
-            examples=DEFAULT_EXAMPLES if examples is None else examples,
-            time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
-            authorizations=tuple(load_authorizations(given)) if given else None,
-            # A recording holds the scenario catalogue only (the deterministic part).
-            scenarios_only=bool(cassettes),
-            concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
-            **({} if seed is None else {"seed": seed}),
-        )
-        credentials = Credentials.resolve(
-            **{name: _value(config, f"conformance_{name}") or None for name in _CREDENTIALS}
-        )
-    except ConformanceError as exc:
-        raise pytest.UsageError(usage_message(exc)) from None
-    return SuiteSettings(
-        provider,
-        base_url or "",
-        credentials,
-        options,
-        DEFAULT_TIMEOUT if timeout is None else timeout,
-        cassettes,
-    )
-
-
-_CREDENTIALS = ("server_key", "client_key", "client_id", "client_secret")
 
 
 def _runs_tests(config: pytest.Config) -> bool:

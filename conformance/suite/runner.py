@@ -16,12 +16,12 @@ need no code in the cases themselves.
 from __future__ import annotations
 
 import fnmatch
-import importlib
 import itertools
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 from ..errors import UsageError
 from ._model import Case, CaseContext, OutOfTime, Selection, SuiteOptions, provider_of
@@ -29,12 +29,24 @@ from ._results import CaseResult, Exchange, Kind, Outcome, Report
 from ._setup import MIDTRANS_CARD, Setup, SetupError
 from ._target import Target
 
-__all__ = ["FAMILIES", "CannotRun", "Progress", "all_cases", "run_suite"]
+__all__ = ["CannotRun", "CaseFamily", "Progress", "all_cases", "families", "run_suite"]
 
-#: The case families, in run order; each module offers ``cases(provider, options)``.
-#: Imported when a run starts, so the families (which build on ``_model``) and the
-#: runner never import each other for their types.
-FAMILIES = ("scenarios", "properties", "stateful")
+
+class CaseFamily(Protocol):
+    """A module of cases: ``scenarios``, ``properties`` or ``stateful``."""
+
+    def cases(self, provider: str, options: SuiteOptions) -> Sequence[Case]: ...
+
+
+def families() -> tuple[CaseFamily, ...]:
+    """The case families, in run order: the one list the runner takes its cases from.
+
+    Imported here, when a run starts: the families build on ``_model`` and never
+    import the runner, so the two do not import each other.
+    """
+    from . import properties, scenarios, stateful
+
+    return (scenarios, properties, stateful)
 
 
 class CannotRun(SetupError):
@@ -43,12 +55,8 @@ class CannotRun(SetupError):
 
 def all_cases(provider: str, options: SuiteOptions) -> list[Case]:
     """Every case of *provider*, in run order: scenarios, then property and stateful runs."""
-    families = FAMILIES[:1] if options.scenarios_only else FAMILIES
-    return [
-        case
-        for family in families
-        for case in importlib.import_module(f".{family}", __package__).cases(provider, options)
-    ]
+    chosen = families()[:1] if options.scenarios_only else families()
+    return [case for family in chosen for case in family.cases(provider, options)]
 
 
 Progress = Callable[[CaseResult, int, int], None]

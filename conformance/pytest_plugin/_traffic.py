@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from .._traffic._explain import explain, plural, redactor_for
+from .._traffic._session import Finding, Traffic, provider_of
 from ..reports._redact import redact_url
 from ..violations import Severity
-from ._explain import explain, plural, redactor_for
-from ._session import Finding, Traffic, provider_of
 
 __all__ = ["failure_text", "settle", "warning_text"]
 
