@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .errors import ConformanceError, InputError, SpecError, UsageError
     from .examples import Example, iter_examples
     from .specs import Operation, Spec, load_spec, specs_root
-    from .validator import Validator, validate_request, validate_response
+    from .validator import Validator, validate_notification, validate_request, validate_response
     from .violations import MISSING, Severity, Source, Violation
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "iter_examples",
     "load_spec",
     "specs_root",
+    "validate_notification",
     "validate_request",
     "validate_response",
 ]
@@ -65,6 +66,7 @@ _HOME = {
     "load_spec": "specs",
     "specs_root": "specs",
     "Validator": "validator",
+    "validate_notification": "validator",
     "validate_request": "validator",
     "validate_response": "validator",
     "MISSING": "violations",

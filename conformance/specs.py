@@ -10,6 +10,8 @@ pass ``specs_dir=`` or set ``CAPTURE_CONFORMANCE_SPECS``.
 ('POST', '/v2/capture')
 >>> spec.match("POST", "/v2/payments/e03c2066-9e5b-454c-add6-c7c85b0b9d6b/capture") is None
 True
+>>> spec.webhook("notification").request_schema.rsplit("/", 1)[-1]
+'notification.json'
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ class Spec:
     schemas: Mapping[str, Any]
     sources: Mapping[str, Source]
     operations: Mapping[str, Operation]
+    #: The OpenAPI ``webhooks``: what the provider POSTs to the merchant, by ``operationId``.
+    #: Their ``path`` is the webhook's key in the document (the URL is the merchant's).
+    webhooks: Mapping[str, Operation] = field(default_factory=dict)
 
     def operation(self, name: str) -> Operation:
         """The operation called *name*; :class:`UsageError` lists the valid names."""
@@ -133,6 +138,13 @@ class Spec:
         if found is None:
             check_choice(f"{self.provider} operation", name, tuple(self.operations))
         return self.operations[name]
+
+    def webhook(self, name: str) -> Operation:
+        """The webhook (a delivery to the merchant) whose ``operationId`` is *name*."""
+        found = self.webhooks.get(name)
+        if found is None:
+            check_choice(f"{self.provider} webhook", name, tuple(self.webhooks))
+        return self.webhooks[name]
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation serving *method* and *path*, with its path parameters."""
@@ -187,7 +199,14 @@ def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
                 shared = item.get("parameters", [])
                 op = _operation(openapi, doc_uri, path, method, item[method], shared, schemas)
                 operations[op.name] = op
-    return Spec(provider, root, openapi, schemas, sources, operations)
+    webhooks: dict[str, Operation] = {}
+    for key, item in openapi.get("webhooks", {}).items():
+        for method in _METHODS:
+            if method in item:
+                shared = item.get("parameters", [])
+                op = _operation(openapi, doc_uri, key, method, item[method], shared, schemas)
+                webhooks[op.name] = op
+    return Spec(provider, root, openapi, schemas, sources, operations, webhooks)
 
 
 def _schema_files(folder: Traversable) -> Iterator[tuple[str, Traversable]]:

@@ -7,22 +7,29 @@
 >>> v.validate_response("capture", {"status_code": "412",
 ...     "status_message": "Merchant cannot modify the status of the transaction"}, status=412)
 []
+>>> [x.rule for x in v.validate_notification(b"<html>")]
+['midtrans.notification.json']
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
 
 from . import rules as _rules
-from ._messages import NOT_JSON, Message, request_message, response_message
+from ._messages import NOT_JSON, Message, parse_json, request_message, response_message
 from ._schemas import CompiledSchemas
+from .rules.notifications import expectations
 from .specs import PROFILES, Operation, Spec, check_choice, load_spec
 from .violations import MISSING, Violation
 
-__all__ = ["Validator", "validate_request", "validate_response"]
+__all__ = ["Validator", "validate_notification", "validate_request", "validate_response"]
+
+#: What a delivery may be given as: an httpx request, its raw body, or the parsed body.
+NotificationInput = httpx.Request | bytes | str | Mapping[str, Any] | Any
 
 
 @functools.cache
@@ -77,6 +84,49 @@ class Validator:
         found = self._schema_violations(uri, msg)
         return found + self._rule_violations("response", op, sent, msg)
 
+    def validate_notification(
+        self,
+        notification: NotificationInput,
+        *,
+        server_key: str | None = None,
+        callback_key: str | None = None,
+        expected_status: str | Collection[str] | None = None,
+        transaction: Mapping[str, Any] | httpx.Response | None = None,
+    ) -> list[Violation]:
+        """Violations of a delivery the provider POSTs to the merchant (the spec's webhook).
+
+        *notification* is an :class:`httpx.Request` (its headers are checked too:
+        Midtrans's ``Content-Type``, Pivot's ``X-API-Key``), raw ``bytes``/``str``
+        (a body that is not JSON is a violation, not an exception), or a parsed body.
+
+        - *server_key* (Midtrans): check ``signature_key``; without it the signature
+          is not judged and nothing is reported about it.
+        - *callback_key* (Pivot): ``X-API-Key`` must equal it; without it only its
+          presence is checked (when headers are known).
+        - *expected_status*: the status (or statuses) the delivery must report, exactly.
+        - *transaction*: the transaction as last read (Midtrans: a status-read body or a
+          capture answer; Pivot: the payment session or its GET envelope). The delivery
+          must be for it, and its status on one documented lifecycle path with it.
+
+        A key or status that does not fit the provider raises :class:`UsageError`.
+
+        >>> body = {"event": "PAYMENT.PAID", "data": {"id": "e03c2066-9e5b-454c-add6-c7c85b0b9d6b",
+        ...     "status": "CANCELLED", "amount": {"value": 12000, "currency": "IDR"}}}
+        >>> [x.rule for x in Validator("pivot").validate_notification(body)]
+        ['pivot.notification.event-status']
+        """
+        op = self.spec.webhook("notification")
+        expect = expectations(
+            self.spec,
+            server_key=server_key,
+            callback_key=callback_key,
+            expected_status=expected_status,
+            transaction=transaction,
+        )
+        msg = _delivery_message(notification)
+        found = self._schema_violations(op.request_schema, msg)
+        return found + self._rule_violations("notification", op, msg, None, expect)
+
     def _schema_violations(self, uri: str | None, msg: Message) -> list[Violation]:
         if uri is None or msg.body is NOT_JSON or msg.body is MISSING:
             return []  # the rules report a missing or unreadable body
@@ -120,12 +170,15 @@ class Validator:
         op: Operation,
         request: Message | None,
         response: Message | None,
+        expect: _rules.Expectations | None = None,
     ) -> list[Violation]:
         params: dict[str, str] = {}
         if request is not None and request.path is not None:
             found = op.pattern.fullmatch(request.path)
             params = found.groupdict() if found else {}
-        ctx = _rules.Context(self.spec, op, request, response, params)
+        ctx = _rules.Context(
+            self.spec, op, request, response, params, expect or _rules.Expectations()
+        )
         out = []
         for rule in _rules.rules_for(self.provider, phase, op.name, self.profile):
             for failure in rule.check(ctx):
@@ -141,6 +194,15 @@ class Validator:
                     )
                 )
         return out
+
+
+def _delivery_message(notification: NotificationInput) -> Message:
+    if isinstance(notification, httpx.Request):
+        return request_message(notification)
+    if isinstance(notification, bytes | bytearray | str):
+        raw = notification.encode() if isinstance(notification, str) else bytes(notification)
+        return Message(body=parse_json(raw), raw=raw)
+    return Message(body=notification)
 
 
 @functools.cache
@@ -167,4 +229,28 @@ def validate_response(
     """Shortcut for ``Validator(provider, profile=profile).validate_response(...)``."""
     return _validator(provider, profile).validate_response(
         operation, response, request=request, status=status
+    )
+
+
+def validate_notification(
+    provider: str,
+    notification: NotificationInput,
+    *,
+    server_key: str | None = None,
+    callback_key: str | None = None,
+    expected_status: str | Collection[str] | None = None,
+    transaction: Mapping[str, Any] | httpx.Response | None = None,
+    profile: str = "documented",
+) -> list[Violation]:
+    """Shortcut for ``Validator(provider, profile=profile).validate_notification(...)``.
+
+    >>> validate_notification("pivot", {"event": "PAYMENT.PAID"})[0].rule
+    'pivot.notification.data'
+    """
+    return _validator(provider, profile).validate_notification(
+        notification,
+        server_key=server_key,
+        callback_key=callback_key,
+        expected_status=expected_status,
+        transaction=transaction,
     )

@@ -25,6 +25,7 @@ EXPECTED = {
     "iter_examples",
     "load_spec",
     "specs_root",
+    "validate_notification",
     "validate_request",
     "validate_response",
 }

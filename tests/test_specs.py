@@ -112,3 +112,131 @@ def test_specs_dir_can_be_overridden(tmp_path) -> None:
     (tmp_path / "midtrans" / "openapi.yaml").write_text("openapi: 3.1.0\npaths: {}\n")
     (tmp_path / "midtrans" / "sources.json").write_text("{}")
     assert load_spec("midtrans", str(tmp_path)).operations == {}
+
+
+def _webhook_examples(provider):
+    """(label, profiles it must pass in, server key or None, body) of every webhook example."""
+    for item in load_spec(provider).openapi.get("webhooks", {}).values():
+        media = item["post"]["requestBody"]["content"]["application/json"]
+        for label, example in media["examples"].items():
+            observed = example.get("x-profile") == "observed"
+            profiles = ("observed",) if observed else ("documented", "observed")
+            yield label, profiles, example.get("x-server-key"), example["value"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_webhooks_are_the_notification_of_each_provider(provider) -> None:
+    spec = load_spec(provider)
+    assert set(spec.webhooks) == {"notification"}
+    op = spec.webhook("notification")
+    assert op.method == "POST"
+    assert op.request_schema == spec.schema_uri("notification.json")
+    assert set(op.responses) == set()  # the merchant's answer has no body to check
+    with pytest.raises(UsageError, match=f"unknown {provider} webhook 'callback'"):
+        spec.webhook("callback")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_webhook_example_validates(provider) -> None:
+    from conformance import Validator
+
+    examples = list(_webhook_examples(provider))
+    assert len(examples) >= 2
+    for label, profiles, server_key, body in examples:
+        for profile in profiles:
+            found = Validator(provider, profile=profile).validate_notification(
+                body, server_key=server_key
+            )
+            assert found == [], (label, profile, [str(v) for v in found])
+
+
+def test_observed_only_webhook_examples_fail_the_documented_profile() -> None:
+    from conformance import Validator
+
+    observed = [(lbl, b) for lbl, p, _, b in _webhook_examples("pivot") if p == ("observed",)]
+    assert observed
+    for label, body in observed:
+        rules = [v.rule for v in Validator("pivot").validate_notification(body)]
+        assert rules == ["pivot.notification.event"], label
+
+
+def test_the_facts_sample_notification_is_signed_for_the_stated_key() -> None:
+    from conformance.signatures import midtrans_signature
+
+    label, _, key, body = next(_webhook_examples("midtrans"))
+    assert label == "cardCapture"
+    assert key.startswith("SB-Mid-server-test")
+    signed = midtrans_signature(body["order_id"], body["status_code"], body["gross_amount"], key)
+    assert body["signature_key"] == signed
+    media = load_spec("midtrans").openapi["webhooks"]["httpNotification"]["post"]["requestBody"]
+    assert key in media["content"]["application/json"]["examples"]["cardCapture"]["description"]
+
+
+def test_callback_data_is_the_session_schema_by_reference() -> None:
+    spec = load_spec("pivot")
+    schema = spec.schemas[spec.schema_uri("notification.json")]
+    assert schema["properties"]["data"]["$ref"] == "session.json"
+    security = spec.openapi["webhooks"]["paymentCallback"]["post"]["security"]
+    scheme = spec.openapi["components"]["securitySchemes"][next(iter(security[0]))]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-API-Key")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_named_rule_cites_an_existing_source(provider) -> None:
+    from conformance.rules import all_rules
+
+    spec = load_spec(provider)
+    for named in all_rules():
+        if named.provider == provider and named.source is not None:
+            assert named.source in spec.sources, named.id
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_webhook_and_security_x_rules_are_named_rules(provider) -> None:
+    """``x-rule``s on the webhooks and security schemes name rules the kit implements."""
+    from conformance.rules import all_rules
+
+    spec = load_spec(provider)
+    holders = [spec.openapi.get("webhooks", {}), spec.openapi["components"]["securitySchemes"]]
+    annotated = set(_walk(holders, {}).get("x-rule", []))
+    assert annotated, "no x-rule on the webhooks or security schemes"
+    assert annotated <= {r.id for r in all_rules() if r.provider == provider}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_every_notification_rule_is_a_written_decision(provider) -> None:
+    from conformance.rules import all_rules
+
+    text = (SPECS / provider / "DECISIONS.md").read_text()
+    ids = [r.id for r in all_rules() if r.provider == provider and r.phase == "notification"]
+    assert len(ids) >= 4
+    assert [i for i in ids if f"`{i}`" not in text] == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "catalogue"), [("midtrans", "transaction_status"), ("pivot", "session_status")]
+)
+def test_lifecycle_successors_are_catalogue_values(provider, catalogue) -> None:
+    spec = load_spec(provider)
+    values = set(spec.catalogue_values(catalogue))
+    following = {e["const"]: e["x-next"] for e in spec.catalogue(catalogue) if "x-next" in e}
+    assert following, "no x-next in the catalogue"
+    for status, after in following.items():
+        assert set(after) <= set(following) <= values, status
+    if provider == "midtrans":
+        assert following["authorize"] == ["capture", "deny", "cancel", "expire"]
+        assert following["capture"] == ["settlement", "cancel"]
+
+
+def test_documented_callback_events_name_session_statuses() -> None:
+    spec = load_spec("pivot")
+    statuses = set(spec.catalogue_values("session_status"))
+    events = spec.catalogue("callback_event")
+    assert {e["const"] for e in events} == {
+        "PAYMENT.PROCESSING",
+        "PAYMENT.PAID",
+        "PAYMENT.CANCELLED",
+    }
+    for entry in events:
+        assert entry["x-session-status"] in statuses
+        assert entry["const"] == f"PAYMENT.{entry['x-session-status']}"

@@ -22,9 +22,11 @@ from .._messages import Message
 from ..specs import Operation, Spec
 from ..violations import Severity
 
-__all__ = ["Context", "Failure", "Phase", "Rule", "all_rules", "rule", "rules_for"]
+__all__ = ["Context", "Expectations", "Failure", "Phase", "Rule", "all_rules", "rule", "rules_for"]
 
-Phase = Literal["request", "response"]
+#: ``notification`` rules judge a delivery the provider POSTs to the merchant
+#: (the ``webhooks`` of a spec); its body and headers are ``Context.request``.
+Phase = Literal["request", "response", "notification"]
 
 
 class Failure(NamedTuple):
@@ -37,6 +39,24 @@ class Failure(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Expectations:
+    """What the caller knows beyond the message itself; ``None`` means "not known".
+
+    *server_key* / *callback_key*: the secret a delivery must be signed or sent with.
+    *statuses*: the status values a delivery may report, exactly. *known_status*: the
+    transaction's status as last read; a delivery agrees with it when both lie on one
+    path of the documented lifecycle (the catalogue's ``x-next``). *known_id*: where
+    the delivery names its transaction (a JSON pointer) and the id it must name.
+    """
+
+    server_key: str | None = None
+    callback_key: str | None = None
+    statuses: frozenset[str] | None = None
+    known_status: str | None = None
+    known_id: tuple[str, str] | None = None  # (JSON pointer, value): the transaction's id
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """What a rule may look at. ``request`` is ``None`` when only a response is checked."""
 
@@ -45,6 +65,7 @@ class Context:
     request: Message | None
     response: Message | None
     path_params: dict[str, str]
+    expect: Expectations = Expectations()
 
 
 Check = Callable[[Context], Iterable[Failure]]
