@@ -21,6 +21,7 @@ from ..errors import ConformanceError
 from ._cassettes import cassettes, record
 from ._exit import EXIT_CONFORMANT, EXIT_ERROR, EXIT_VIOLATIONS
 from ._proxy import proxy
+from ._receive import receive
 from ._serve import serve
 from ._suite import check, run
 from ._validate import examples, validate
@@ -42,6 +43,7 @@ cli.add_command(run)
 cli.add_command(record)
 cli.add_command(cassettes)
 cli.add_command(proxy)
+cli.add_command(receive)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,108 @@
+"""``capture-conformance receive``: a webhook endpoint that judges every delivery.
+
+    capture-conformance receive midtrans --port 8090 --report-json deliveries.json
+    capture-conformance receive pivot --port 8091 --callback-key "$PIVOT_CALLBACK_KEY"
+
+Point the sandbox's notification (Midtrans) or callback (Pivot) URL at it. The
+first line printed is its base URL; then one line per delivery, with every
+finding under it as it arrives. Ctrl-C or SIGTERM stops it: it prints a
+verdict, writes the reports and exits like the proxy: 0 when every delivery kept
+the contract, 1 when one broke it, 2 when it could not start.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from .._files import check_writable
+from ._serve import serve_app, serving_options
+
+if TYPE_CHECKING:
+    from ..suite import Report
+
+__all__ = ["receive"]
+
+
+@click.command()
+@click.argument("provider", type=click.Choice(PROVIDERS))
+@serving_options
+@click.option(
+    "--server-key",
+    help="Midtrans: check signature_key with this server key [env: MIDTRANS_SERVER_KEY]",
+)
+@click.option(
+    "--callback-key",
+    help="Pivot: check X-API-Key against this callback key [env: PIVOT_CALLBACK_KEY]",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default=DEFAULT_PROFILE,
+    show_default=True,
+    help="documented contract, or plus observed behaviour",
+)
+@click.option(
+    "--report-json",
+    type=click.Path(dir_okay=False),
+    help="write the JSON report on exit (schema: specs/report.schema.json)",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False),
+    help="write JUnit XML on exit: one test case per kind of delivery and per rule",
+)
+def receive(
+    provider: str, host: str, port: int, server_key: str | None, callback_key: str | None,
+    profile: str, report_json: str | None, junit: str | None,
+) -> None:  # fmt: skip
+    """Receive PROVIDER's notifications or callbacks and validate each one.
+
+    Every POST is answered 200, so the sender does not retry because of the kit.
+    """
+    from ..proxy import TrafficLog
+    from ..receiver import Inbox, ReceiverApp
+
+    for option, path in (("report-json", report_json), ("junit", junit)):
+        if path is not None:
+            check_writable(path, option=option)
+    server_key = server_key or os.environ.get("MIDTRANS_SERVER_KEY") or None
+    callback_key = callback_key or os.environ.get("PIVOT_CALLBACK_KEY") or None
+    log = TrafficLog()
+    inbox = Inbox(
+        provider,
+        server_key=server_key if provider == "midtrans" else None,
+        callback_key=callback_key if provider == "pivot" else None,
+        profile=profile,
+        target=f"{host}:{port}",
+        on_delivery=lambda delivery, findings: log.exchange(
+            delivery.request.method, delivery.request.url.path, 200, "notification", findings
+        ),
+    )
+    serve_app(ReceiverApp(inbox), host, port, lifespan="on")
+    report = inbox.report()
+    log.verdict(report)
+    _write_reports(report, report_json, junit, [server_key, callback_key])
+    sys.exit(report.exit_code)
+
+
+def _write_reports(
+    report: Report, report_json: str | None, junit: str | None, keys: list[str | None]
+) -> None:
+    from ..reports.json_report import write_json
+    from ..reports.junit import write_junit
+
+    reports = [report]
+    secrets = [key for key in keys if key]
+    if report_json:
+        line = shlex.join(["capture-conformance", *sys.argv[1:]])
+        write_json(reports, report_json, command=line, secrets=secrets)
+        click.echo(f"JSON report: {report_json}")
+    if junit:
+        write_junit(reports, junit, secrets=secrets)
+        click.echo(f"JUnit report: {junit}")
