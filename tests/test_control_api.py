@@ -150,3 +150,76 @@ def test_latency_non_json_truncate_and_disconnect_faults_over_http() -> None:
         with pytest.raises(httpx.RemoteProtocolError):
             client.get("/v2/payments/not-a-uuid")
         assert client.get("/v2/payments/not-a-uuid").status_code == 401
+
+
+def _deliveries_client(provider: str) -> tuple[TestClient, str]:
+    """A simulator delivering in-process to a merchant answering 500, and one subject id."""
+
+    async def merchant(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 500, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    sim = create(provider)
+    sim.deliver_to(merchant)
+    client = TestClient(sim.app)
+    if provider == "midtrans":
+        card = {"card_number": "4811111111111114", "card_exp_month": "12"}
+        query = {**card, "card_exp_year": "2099", "card_cvv": "123"}
+        token = client.get("/v2/token", params={**query, "client_key": "SB-Mid-client-x"})
+        body = {
+            "payment_type": "credit_card",
+            "transaction_details": {"order_id": "control-1", "gross_amount": 1000},
+            "credit_card": {"token_id": token.json()["token_id"], "type": "authorize"},
+        }
+        answer = client.post("/v2/charge", json=body, headers={"Authorization": BASIC})
+        return client, str(answer.json()["transaction_id"])
+    grant = {"grantType": "client_credentials"}
+    login = client.post(
+        "/v1/access-token", json=grant, headers={"X-MERCHANT-ID": "m", "X-MERCHANT-SECRET": "s"}
+    )
+    bearer = {"Authorization": f"Bearer {login.json()['data']['accessToken']}"}
+    session = {
+        "clientReferenceId": "control1",
+        "amount": {"value": 1000, "currency": "IDR"},
+        "paymentType": "SINGLE",
+        "mode": "API",
+        "paymentMethod": {"type": "CARD", "card": {"number": "4440000112200001"}},
+        "paymentMethodOptions": {"card": {"captureMethod": "manual"}},
+    }
+    answer = client.post(
+        "/v2/payments", json=session, headers={**bearer, "X-REQUEST-ID": "control000000000001"}
+    )
+    return client, str(answer.json()["data"]["id"])
+
+
+@pytest.mark.parametrize("provider", ["midtrans", "pivot"])
+def test_delivery_routes_answer_as_documented(provider) -> None:
+    client, subject = _deliveries_client(provider)
+    listed = client.get("/_sim/deliveries")
+    assert_documented("/_sim/deliveries", "get", listed)
+    (first,) = listed.json()["deliveries"]
+    assert first["subject"] == subject
+    assert first["status"] == "retrying"
+    assert first["attempts"][0]["status_code"] == 500
+    assert_documented("/_sim/deliveries/flush", "post", client.post("/_sim/deliveries/flush"))
+    fired = client.post("/_sim/deliveries", json={"id": subject, "variant": "extra-fields"})
+    assert_documented("/_sim/deliveries", "post", fired)
+    assert fired.json()["deliveries"][0]["variant"] == "extra-fields"
+    refused = client.post("/_sim/deliveries", json={"id": subject, "variant": "teleport"})
+    assert_documented("/_sim/deliveries", "post", refused)
+    assert refused.status_code == 400
+    target = client.get("/_sim/deliveries/target")
+    assert_documented("/_sim/deliveries/target", "get", target)
+    assert target.json()["in_process"] is True
+    cleared = client.put("/_sim/deliveries/target", json={"url": None})
+    assert_documented("/_sim/deliveries/target", "put", cleared)
+    assert cleared.json() == {"url": None, "in_process": False}
+    client.post("/_sim/reset")
+    assert client.get("/_sim/deliveries").json() == {"deliveries": []}
+
+
+def test_the_documented_variants_are_the_served_ones() -> None:
+    fire = DOC["components"]["schemas"]["Fire"]["properties"]["variant"]["enum"]
+    served_variants = set(create("midtrans").delivery_variants)
+    served_variants |= set(create("pivot").delivery_variants)
+    assert set(fire) == served_variants

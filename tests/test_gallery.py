@@ -46,6 +46,9 @@ def test_the_gallery_is_large_enough() -> None:
             "pivot.request.merchant-credentials",
             "pivot.request.content-type",
             "pivot.capture-request.idr-decimal",
+            # The simulators always POST their deliveries: no quirk sends another method.
+            "midtrans.notification.method",
+            "pivot.notification.method",
         }
         == set()
     )  # request-side rules judge clients, not servers: the plugin's tests cover them
@@ -69,7 +72,13 @@ def test_conformant_simulators_pass(provider, options, profile) -> None:
     assert report.results, "no case ran"
 
 
-@pytest.mark.parametrize("quirk", QUIRKS, ids=lambda q: f"{q.provider}-{q.name}")
+#: Delivery quirks (kind "delivery") bend notifications and callbacks; the suite's
+#: delivery checks that catch them come with issue 13's suite part, and until then
+#: tests/test_simulator_deliveries.py proves each one changes what is delivered.
+GALLERY = [q for q in QUIRKS if q.kind != "delivery"]
+
+
+@pytest.mark.parametrize("quirk", GALLERY, ids=lambda q: f"{q.provider}-{q.name}")
 def test_every_quirk_is_detected_by_its_check(quirk) -> None:
     expected = quirk.detected_by.removeprefix("scenario:")
     profiles = (

@@ -1,6 +1,8 @@
 """What every simulator shares: a controllable clock, injected faults, the ``/_sim/`` routes.
 
-The control API is described in ``specs/simulator/openapi.yaml``. Control
+The control API is described in ``specs/simulator/openapi.yaml``; its
+``/_sim/deliveries`` routes, and the Python side of deliveries, are
+:mod:`~conformance.simulators._notify`. Control
 answers use a small shape of their own, ``{"error": "..."}`` on failure, so they
 can never be mistaken for a provider's answer.
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import json
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..violations import Violation
 from . import quirks as _quirks
+from ._notify import Deliverer, DeliveryMiddleware, json_object
 
 __all__ = ["CONTROL_PREFIX", "FAULT_KINDS", "Clock", "Fault", "Faults", "Simulator"]
 
@@ -36,6 +38,8 @@ FAULT_KINDS = ("latency", "error", "non-json", "truncate", "disconnect")
 class Clock:
     """Simulated time: the wall clock plus an offset that tests move forward.
 
+    Moving it tells every subscriber (the simulator fires due delivery retries).
+
     >>> clock = Clock()
     >>> before = clock.now()
     >>> clock.advance(3600)
@@ -45,6 +49,10 @@ class Clock:
 
     def __init__(self) -> None:
         self._offset = 0.0
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + timedelta(seconds=self._offset)
@@ -53,6 +61,8 @@ class Clock:
         if seconds < 0:
             raise ValueError(f"the clock only moves forward; got advance={seconds!r}")
         self._offset += seconds
+        for listener in self._listeners:
+            listener()
 
     def reset(self) -> None:
         self._offset = 0.0
@@ -126,11 +136,12 @@ class Faults:
         return [{k: v for k, v in asdict(f).items() if v is not None} for f in self._items]
 
 
-class Simulator(abc.ABC):
+class Simulator(Deliverer, abc.ABC):
     """A stateful reference simulator of one provider's sandbox, as a plain ASGI app.
 
     Handlers are ``async`` and never ``await`` between reading and writing
     state, so one event loop serialises every capture: no lock is needed.
+    Deliveries (notifications, callbacks) come from :class:`~._notify.Deliverer`.
     """
 
     provider: ClassVar[str]
@@ -141,6 +152,7 @@ class Simulator(abc.ABC):
         self.quirk: str | None = None
         self.set_quirk(quirk)
         self._app: Starlette | None = None
+        self._init_deliveries()
 
     # -- what each provider supplies ------------------------------------------------
     @abc.abstractmethod
@@ -177,17 +189,21 @@ class Simulator(abc.ABC):
         self.quirk = name
 
     def reset(self) -> None:
-        """Clear state, clock and faults; the quirk and the configuration stay."""
+        """Clear state, clock, faults and deliveries; the quirk and the configuration stay."""
         self.reset_state()
         self.clock.reset()
         self.faults.clear()
+        self.reset_deliveries()
 
     @property
     def app(self) -> Starlette:
         if self._app is None:
             self._app = Starlette(
                 routes=[Mount(CONTROL_PREFIX, routes=self._control_routes()), *self.routes()],
-                middleware=[Middleware(_FaultMiddleware, simulator=self)],
+                middleware=[
+                    Middleware(DeliveryMiddleware, simulator=self, prefix=CONTROL_PREFIX),
+                    Middleware(_FaultMiddleware, simulator=self),
+                ],
                 exception_handlers={HTTPException: self._http_exception},
             )
         return self._app
@@ -228,20 +244,21 @@ class Simulator(abc.ABC):
 
         async def clock(request: Request) -> Any:
             if request.method == "POST":
-                body = await _json_object(request)
+                body = await json_object(request)
                 self.clock.advance(float(body.get("advance", 0)))
+                await self.aflush_deliveries()  # the retries this move made due are done
             return {"now": self.clock.now().isoformat()}
 
         async def faults(request: Request) -> Any:
             if request.method == "POST":
-                self.faults.add(Fault(**await _json_object(request)))
+                self.faults.add(Fault(**await json_object(request)))
             elif request.method == "DELETE":
                 self.faults.clear()
             return {"faults": self.faults.snapshot()}
 
         async def quirk(request: Request) -> Any:
             if request.method == "PUT":
-                self.set_quirk((await _json_object(request)).get("name"))
+                self.set_quirk((await json_object(request)).get("name"))
             return {"quirk": self.quirk, "available": _quirks.names(self.provider)}
 
         return [
@@ -250,17 +267,8 @@ class Simulator(abc.ABC):
             Route("/clock", control(clock), methods=["GET", "POST"]),
             Route("/faults", control(faults), methods=["GET", "POST", "DELETE"]),
             Route("/quirk", control(quirk), methods=["GET", "PUT"]),
+            *self.delivery_routes(control),
         ]
-
-
-async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError as exc:
-        raise ValueError(f"control body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ValueError("control body must be a JSON object")
-    return body
 
 
 class _FaultMiddleware:

@@ -24,9 +24,11 @@ __all__ = [
     "Charge",
     "Ids",
     "Session",
+    "add_capture",
     "amount_json",
     "capture_answer",
     "epoch_ns",
+    "initial_status",
     "number",
     "settle",
     "stamp",
@@ -136,6 +138,11 @@ class Capture:
     created_ns: int
     updated_ns: int
     due_ns: int
+
+    @classmethod
+    def new(cls, id: str, value: Decimal, currency: str, release: bool, at_ns: int) -> Capture:
+        """A capture made at *at_ns*, ``PENDING`` and due at once (set ``due_ns`` to delay it)."""
+        return cls(id, value, currency, release, PENDING, at_ns, at_ns, at_ns)
 
     def history_json(self) -> dict[str, Any]:
         return {
@@ -263,6 +270,34 @@ class Session:
             releaseRequested=self.released,
         )
         return body
+
+
+def initial_status(req: Any, three_ds_card: str) -> tuple[str, str, Decimal | None, Decimal]:
+    """``(session status, charge status, authorized, auto-captured)`` of a new session."""
+    value: Decimal = req.amount.value
+    if not req.has_card:
+        return "REQUIRE_PAYMENT_METHOD", "WAITING_FOR_USER_ACTION", None, Decimal(0)
+    if req.method_type != "CARD":
+        return "PROCESSING", "WAITING_FOR_USER_ACTION", None, Decimal(0)
+    if req.card_number == three_ds_card:
+        return "REQUIRE_ACTION", "WAITING_FOR_AUTHENTICATION", None, Decimal(0)
+    if req.capture_method == "manual":
+        return "PROCESSING", "WAITING_FOR_CAPTURE", value, Decimal(0)
+    return "PAID", "SUCCESS", value, value
+
+
+def add_capture(session: Session, capture: Capture, *, settled: bool) -> None:
+    """Add *capture* to *session*'s charge; a charge with nothing left waits in PROCESSING."""
+    charge = session.charge
+    authorized = charge.authorized if charge.authorized is not None else Decimal(0)
+    if settled:
+        capture.status = SUCCESS
+    charge.captures.append(capture)
+    charge.updated_ns = session.updated_ns = capture.created_ns
+    session.released = session.released or capture.release
+    reserved = charge.reserved() >= authorized
+    if charge.status == "WAITING_FOR_CAPTURE" and (capture.release or reserved):
+        charge.status = "PROCESSING"
 
 
 def settle(session: Session, now_ns: int) -> None:

@@ -19,7 +19,10 @@ silent the simulator chooses, and says so in the docstring concerned:
   time out but are spent by the first charge that uses them;
 * an order_id can be charged once, whatever the outcome (406 afterwards);
 * unknown request fields and the Content-Type/Accept headers are not checked:
-  the kit's validator reports those on the client side.
+  the kit's validator reports those on the client side;
+* notifications (``notification_url``, ``X-Override-Notification`` /
+  ``X-Append-Notification``) are signed with the server key of the charge that
+  made the transaction; their body and URL rules are in ``_midtrans_notify``.
 
 >>> sim = MidtransSimulator(http_status="always-200")
 >>> sim.error_response(412).status_code, sim.error_response(412).body[:20]
@@ -28,12 +31,9 @@ silent the simulator chooses, and says so in the docstring concerned:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -43,8 +43,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import _midtrans_bodies as bodies
+from . import _midtrans_notify as notify
 from . import quirks as _quirks
 from ._control import Simulator
+from ._deliveries import MIDTRANS_RETRIES, Message
+from ._midtrans_keys import basic_user, check_key, key_ok
 from ._midtrans_model import (
     DENIED_CARDS,
     IDEMPOTENCY_WINDOW,
@@ -63,6 +66,8 @@ SERVER_KEY_PREFIX = "SB-Mid-server-"
 CLIENT_KEY_PREFIX = "SB-Mid-client-"
 
 _Outcome = dict[str, Any] | Response
+# (server key of the request, its notification headers as (mode, URLs) or None)
+_Routing = tuple[str, tuple[str, list[str]] | None]
 
 
 class MidtransSimulator(Simulator):
@@ -73,9 +78,15 @@ class MidtransSimulator(Simulator):
     ``"mirror"`` serves every answer with the HTTP status equal to its body
     ``status_code``; ``"always-200"`` serves every provider answer with HTTP 200
     (both are observed on the real API). *seed* makes ids repeatable.
+    *notification_url* receives a signed notification after each authorization,
+    capture, settlement, expiry and deny (see also :meth:`deliver_to`).
     """
 
     provider: ClassVar[str] = "midtrans"
+    retry_policy = MIDTRANS_RETRIES
+    forgeries = ("forged-signature",)
+    suppressing_quirk = "no-notification"
+    forge = staticmethod(notify.forge)
 
     def __init__(
         self,
@@ -85,9 +96,10 @@ class MidtransSimulator(Simulator):
         http_status: str = "mirror",
         quirk: str | None = None,
         seed: int = 0,
+        notification_url: str | None = None,
     ) -> None:
-        _check_key("server_key", server_key, SERVER_KEY_PREFIX)
-        _check_key("client_key", client_key, CLIENT_KEY_PREFIX)
+        check_key("server_key", server_key, SERVER_KEY_PREFIX)
+        check_key("client_key", client_key, CLIENT_KEY_PREFIX)
         if http_status not in HTTP_STATUS_MODES:
             raise ValueError(
                 f"http_status must be 'mirror' (HTTP status = body status_code) or 'always-200' "
@@ -110,7 +122,12 @@ class MidtransSimulator(Simulator):
         self._orders: dict[str, str] = {}
         self._remembered: dict[tuple[str, str, str], tuple[datetime, Response]] = {}
         self._random = random.Random(seed)
+        # Per transaction: notification headers ("override"/"append", URLs), signing key.
+        self._routes: dict[str, tuple[str, list[str]]] = {}
+        self._signing: dict[str, str] = {}
         super().__init__(quirk=quirk, seed=seed)
+        if notification_url is not None:
+            self.deliver_to(notification_url)
 
     # -- the Simulator contract -----------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -131,6 +148,8 @@ class MidtransSimulator(Simulator):
         self._transactions.clear()
         self._orders.clear()
         self._remembered.clear()
+        self._routes.clear()
+        self._signing.clear()
         self._random = random.Random(self._seed)
 
     def state(self) -> dict[str, Any]:
@@ -208,12 +227,18 @@ class MidtransSimulator(Simulator):
         return self._answer(body)
 
     # -- POST machinery ---------------------------------------------------------------
-    def _post(self, request: Request, raw: bytes, action: Callable[[Any], _Outcome]) -> Response:
+    def _post(
+        self, request: Request, raw: bytes, action: Callable[[Any, _Routing], _Outcome]
+    ) -> Response:
         # Called after the body is read: from here to the return nothing awaits, so
         # checking and changing a transaction is atomic on the event loop.
         identity = self._server_identity(request.headers)
         if identity is None:
             return self._error(401)
+        try:
+            route = notify.parse_url_headers(request.headers)
+        except ValueError as exc:
+            return self._error(400, None, [str(exc)])
         now = self.clock.now()
         key = request.headers.get("idempotency-key")
         if key is not None and not key.strip():
@@ -227,7 +252,7 @@ class MidtransSimulator(Simulator):
             document = parse_json(raw)
         except ValueError:
             return self._error(413)
-        outcome = action(document)
+        outcome = action(document, (identity, route))
         if isinstance(outcome, Response):
             return outcome
         response = self._answer(outcome)
@@ -236,7 +261,7 @@ class MidtransSimulator(Simulator):
             self._remembered[slot] = (now + IDEMPOTENCY_WINDOW, _copy(response))
         return response
 
-    def _do_charge(self, document: Any) -> _Outcome:
+    def _do_charge(self, document: Any, routing: _Routing) -> _Outcome:
         charge, messages = parse_charge(document)
         if charge is None:
             return self._error(400, None, messages)
@@ -264,9 +289,10 @@ class MidtransSimulator(Simulator):
             tx.capture(charge.gross_amount, now)  # a sale is authorized and captured at once
         self._transactions[tx.transaction_id] = tx
         self._orders[tx.order_id] = tx.transaction_id
+        self._route(tx.transaction_id, routing, charge=True)
         return bodies.denied_body(tx) if denied else bodies.charged_body(tx)
 
-    def _do_capture(self, document: Any) -> _Outcome:
+    def _do_capture(self, document: Any, routing: _Routing) -> _Outcome:
         decimals = self.quirk == "decimal-amount-accepted"
         transaction_id, amount, messages = parse_capture(document, allow_decimal=decimals)
         if messages:
@@ -285,6 +311,7 @@ class MidtransSimulator(Simulator):
                 tx.capture(tx.authorized_amount, now)
             return self._error(412)
         tx.capture(amount, now)
+        self._route(tx.transaction_id, routing, charge=False)
         body = bodies.capture_body(tx, amount)
         if self.quirk is not None:
             other = self._uuid() if self.quirk == "transaction-id-echo" else tx.transaction_id
@@ -292,6 +319,41 @@ class MidtransSimulator(Simulator):
         if self.quirk == "capture-created-201":
             return JSONResponse(body, status_code=201)
         return body
+
+    # -- notifications ------------------------------------------------------------------
+    def _route(self, transaction_id: str, routing: _Routing, *, charge: bool) -> None:
+        identity, route = routing
+        if charge:
+            self._signing[transaction_id] = identity
+        if route is not None:
+            self._routes[transaction_id] = route
+
+    def delivery_enabled(self) -> bool:
+        return bool(self._routes) or super().delivery_enabled()
+
+    def delivery_statuses(self) -> Iterable[tuple[str, str]]:
+        now = self.clock.now()
+        everyone = self.outbox.enabled
+        for tid, tx in self._transactions.items():
+            if everyone or tid in self._routes:
+                tx.refresh(now)
+                yield tid, tx.status
+
+    def delivery_message(self, subject: str, status: str | None) -> Message:
+        tx = self._transactions[subject]
+        tx.refresh(self.clock.now())
+        key = self.server_key or self._signing.get(subject) or f"{SERVER_KEY_PREFIX}simulator"
+        return notify.notification(tx, key, status, self.quirk)
+
+    def delivery_urls(self, subject: str) -> list[str]:
+        mode, urls = self._routes.get(subject, ("append", []))
+        return list(urls) if mode == "override" else [*super().delivery_urls(subject), *urls]
+
+    def delivery_subject(self, ident: str) -> str:
+        tid = ident if ident in self._transactions else self._orders.get(ident)
+        if tid is None:
+            raise ValueError(f"unknown transaction or order id {ident!r}")
+        return tid
 
     # -- answers ----------------------------------------------------------------------
     def _answer(self, body: dict[str, Any]) -> Response:
@@ -319,46 +381,17 @@ class MidtransSimulator(Simulator):
     # -- credentials ------------------------------------------------------------------
     def _server_identity(self, headers: Headers) -> str | None:
         """The server key of an accepted ``Authorization`` header, ``None`` if refused."""
-        user = _basic_user(headers.get("authorization"))
+        user = basic_user(headers.get("authorization"))
         if self.quirk == "bad-key-accepted":
             return user or ""
-        if user is None or not _key_ok(user, self.server_key, SERVER_KEY_PREFIX):
+        if user is None or not key_ok(user, self.server_key, SERVER_KEY_PREFIX):
             return None
         return user
 
     def _client_key_ok(self, key: str | None) -> bool:
         if self.quirk == "bad-key-accepted":
             return True
-        return key is not None and _key_ok(key, self.client_key, CLIENT_KEY_PREFIX)
-
-
-def _check_key(name: str, key: object, prefix: str) -> None:
-    if key is None:
-        return
-    if not isinstance(key, str) or not key or ":" in key or any(c.isspace() for c in key):
-        raise ValueError(
-            f"{name} must be a non-empty key without ':' or spaces, e.g. '{prefix}abc123', "
-            f"or None to accept any {prefix}… key; got {key!r}"
-        )
-
-
-def _key_ok(key: str, pinned: str | None, prefix: str) -> bool:
-    if pinned is not None:
-        return hmac.compare_digest(key.encode(), pinned.encode())
-    return key.startswith(prefix) and len(key) > len(prefix)
-
-
-def _basic_user(value: str | None) -> str | None:
-    """The user of ``Basic base64(user:password)``; the password is not checked."""
-    scheme, _, encoded = (value or "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, colon, _ = decoded.partition(":")
-    return user if colon else None
+        return key is not None and key_ok(key, self.client_key, CLIENT_KEY_PREFIX)
 
 
 def _copy(response: Response) -> Response:

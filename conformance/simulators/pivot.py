@@ -37,8 +37,7 @@ Behaviour where the documents are silent, decided here:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -46,19 +45,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from . import _pivot_callbacks as callbacks
+from . import _pivot_model as model
 from ._control import Simulator
+from ._deliveries import PIVOT_RETRIES, Message
+from ._pivot_callbacks import DEFAULT_CALLBACK_KEY, SETTLE_MODES, check_options
 from ._pivot_errors import PivotError, envelope
-from ._pivot_model import (
-    NS,
-    PENDING,
-    SUCCESS,
-    Capture,
-    Charge,
-    Ids,
-    Session,
-    capture_answer,
-    epoch_ns,
-)
+from ._pivot_model import NS, Capture, Charge, Ids, Session, capture_answer, epoch_ns
 from ._pivot_model import settle as _settle_due
 from ._pivot_requests import REQUEST_ID, UUID, parse_capture, parse_create
 from ._pivot_requests import parse_json as _parse_json
@@ -68,8 +61,6 @@ __all__ = ["FRICTIONLESS_CARD", "SETTLE_MODES", "THREE_DS_CARD", "TOKEN_LIFETIME
 TOKEN_LIFETIME = 900
 FRICTIONLESS_CARD = "4440000112200001"
 THREE_DS_CARD = "4440000112290002"
-SETTLE_MODES = ("immediate", "delayed")
-MAX_SETTLE_DELAY = 3600.0
 
 Handler = Callable[[Request, bytes], Response]
 
@@ -82,10 +73,17 @@ class PivotSimulator(Simulator):
     becomes ``SUCCESS``; *amount_null_echo* answers ``amount: null`` (observed)
     to a capture without an amount; *quirk* switches on one deliberate
     non-conformance of :mod:`~conformance.simulators.quirks`; *seed* makes ids,
-    tokens and injected fault rates repeatable.
+    tokens and injected fault rates repeatable. *callback_url* receives a
+    callback on every session status change, with ``X-API-Key: <callback_key>``
+    (default :data:`~._pivot_callbacks.DEFAULT_CALLBACK_KEY`).
     """
 
     provider = "pivot"
+    retry_policy = PIVOT_RETRIES
+    forgeries = ("wrong-key", "missing-key")
+    delivery_path = "/callbacks"
+    suppressing_quirk = "no-callback"
+    forge = staticmethod(callbacks.forge)
 
     def __init__(
         self,
@@ -97,28 +95,11 @@ class PivotSimulator(Simulator):
         amount_null_echo: bool = False,
         quirk: str | None = None,
         seed: int = 0,
+        callback_url: str | None = None,
+        callback_key: str | None = None,
     ) -> None:
-        for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise ValueError(
-                    f"{name} must be a non-empty string, or None to accept any; got {value!r}"
-                )
-        if settle not in SETTLE_MODES:
-            raise ValueError(f"settle must be 'immediate' or 'delayed'; got {settle!r}")
-        if (
-            isinstance(settle_delay, bool)
-            or not isinstance(settle_delay, int | float)
-            or not math.isfinite(settle_delay)
-            or not 0 <= settle_delay <= MAX_SETTLE_DELAY
-        ):
-            raise ValueError(
-                f"settle_delay must be a number of seconds from 0 to {MAX_SETTLE_DELAY:g}; "
-                f"got {settle_delay!r}"
-            )
-        if not isinstance(amount_null_echo, bool):
-            raise ValueError(f"amount_null_echo must be True or False; got {amount_null_echo!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an integer; got {seed!r}")
+        options = (client_id, client_secret, settle, settle_delay, amount_null_echo, seed)
+        check_options(*options, callback_key=callback_key)
         self.client_id = client_id
         self.client_secret = client_secret
         self.settle = settle
@@ -129,7 +110,10 @@ class PivotSimulator(Simulator):
         self._tokens: dict[str, tuple[str, int]] = {}
         self._request_ids: dict[tuple[str, str], str] = {}
         self._last_ns = 0
+        self.callback_key = callback_key or DEFAULT_CALLBACK_KEY
         super().__init__(quirk=quirk, seed=seed)
+        if callback_url is not None:
+            self.deliver_to(callback_url)
 
     # -- Simulator ------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -177,6 +161,24 @@ class PivotSimulator(Simulator):
             "captures": [c.state_json(s.id) for s in sessions for c in s.charge.captures],
             "tokens": sum(1 for _, expires in self._tokens.values() if self._live(expires, now)),
         }
+
+    # -- callbacks ------------------------------------------------------------------
+    def delivery_statuses(self) -> Iterable[tuple[str, str]]:
+        if self.outbox.enabled:
+            now = self._now_ns()
+            for session in self._sessions.values():
+                _settle_due(session, now)
+                yield session.id, session.status
+
+    def delivery_message(self, subject: str, status: str | None) -> Message:
+        session = self._sessions[subject]
+        _settle_due(session, self._now_ns())
+        return callbacks.callback(session, self.callback_key, status, self.quirk)
+
+    def delivery_subject(self, ident: str) -> str:
+        if ident.lower() in self._sessions:
+            return ident.lower()
+        raise ValueError(f"unknown payment session {ident!r}")
 
     # -- plumbing -------------------------------------------------------------------
     def _endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -287,19 +289,7 @@ class PivotSimulator(Simulator):
             return self._success(session.json(hide_captures=self.quirk == "history-not-updated"))
         req = parse_create(raw)
         now = self._stamp_ns()
-        authorized: Decimal | None = req.amount.value
-        auto_captured = Decimal(0)
-        if not req.has_card:
-            status, charge_status = "REQUIRE_PAYMENT_METHOD", "WAITING_FOR_USER_ACTION"
-            authorized = None
-        elif req.method_type != "CARD":
-            status, charge_status, authorized = "PROCESSING", "WAITING_FOR_USER_ACTION", None
-        elif req.card_number == THREE_DS_CARD:
-            status, charge_status, authorized = "REQUIRE_ACTION", "WAITING_FOR_AUTHENTICATION", None
-        elif req.capture_method == "manual":
-            status, charge_status = "PROCESSING", "WAITING_FOR_CAPTURE"
-        else:
-            status, charge_status, auto_captured = "PAID", "SUCCESS", req.amount.value
+        status, charge_status, authorized, auto_captured = model.initial_status(req, THREE_DS_CARD)
         session = Session(
             id=self._ids.uuid4(),
             merchant=merchant,
@@ -398,24 +388,9 @@ class PivotSimulator(Simulator):
 
     def _record_capture(self, session: Session, value: Decimal, release: bool) -> Capture:
         """Add a capture of *value* to *session*'s charge and move the charge on."""
-        charge = session.charge
-        authorized = charge.authorized if charge.authorized is not None else Decimal(0)
-        created = self._stamp_ns()
-        immediate = self.settle == "immediate"
-        capture = Capture(
-            id=self._ids.uuid7(created),
-            value=value,
-            currency=session.currency,
-            release=release,
-            status=SUCCESS if immediate else PENDING,
-            created_ns=created,
-            updated_ns=created,
-            due_ns=created if immediate else created + round(self.settle_delay * NS),
-        )
-        charge.captures.append(capture)
-        charge.updated_ns = session.updated_ns = created
-        session.released = session.released or release
-        if charge.status == "WAITING_FOR_CAPTURE" and (release or charge.reserved() >= authorized):
-            charge.status = "PROCESSING"
+        at = self._stamp_ns()
+        capture = Capture.new(self._ids.uuid7(at), value, session.currency, release, at)
+        capture.due_ns += 0 if self.settle == "immediate" else round(self.settle_delay * NS)
+        model.add_capture(session, capture, settled=capture.due_ns == at)
         _settle_due(session, self._now_ns())
         return capture

@@ -3,9 +3,13 @@
 One quirk at a time turns a conformant simulator into a subtly broken one, so
 the conformance suite can prove that each of its checks fires. Each entry
 names what should detect it: a validator rule id, or a scenario of the suite.
+Quirks of ``kind="delivery"`` bend the notifications / callbacks the simulator
+sends, not its answers; they are caught by checking what was delivered.
 
 >>> get("midtrans", "gross-amount-number").detected_by
 'midtrans.capture-response.gross-amount'
+>>> get("pivot", "callback-key-missing").kind
+'delivery'
 >>> get("pivot", "teleport")
 Traceback (most recent call last):
 ...
@@ -16,7 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["QUIRKS", "Quirk", "get", "names"]
+__all__ = ["KINDS", "QUIRKS", "Quirk", "get", "names"]
+
+#: ``response``: the simulator's answers deviate; ``delivery``: what it POSTs to the merchant.
+KINDS = ("response", "delivery")
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class Quirk:
     name: str
     description: str
     detected_by: str
+    kind: str = "response"
 
 
 QUIRKS: tuple[Quirk, ...] = (
@@ -240,6 +248,71 @@ QUIRKS: tuple[Quirk, ...] = (
         "expired-token-accepted",
         "access tokens never expire",
         "scenario:pivot.expired-token",
+    ),
+    # Midtrans: notifications
+    Quirk(
+        "midtrans",
+        "notification-signature-wrong",
+        "signature_key is computed over transaction_status where status_code belongs",
+        "midtrans.notification.signature",
+        "delivery",
+    ),
+    Quirk(
+        "midtrans",
+        "notification-gross-amount-number",
+        'notifications carry gross_amount as a JSON number, not the signed "10000.00"',
+        "midtrans.notification.signed-string",
+        "delivery",
+    ),
+    Quirk(
+        "midtrans",
+        "notification-status-contradicts",
+        'the notification of a successful capture says transaction_status "deny"',
+        "midtrans.notification.state",
+        "delivery",
+    ),
+    Quirk(
+        "midtrans",
+        "notification-text-plain",
+        "notifications are sent as Content-Type: text/plain",
+        "midtrans.notification.content-type",
+        "delivery",
+    ),
+    Quirk(
+        "midtrans",
+        "no-notification",
+        "no notification is ever sent by itself",
+        "midtrans.notification.delivered",
+        "delivery",
+    ),
+    # Pivot: callbacks
+    Quirk(
+        "pivot",
+        "callback-key-missing",
+        "callbacks are sent without X-API-Key",
+        "pivot.notification.api-key",
+        "delivery",
+    ),
+    Quirk(
+        "pivot",
+        "callback-status-contradicts",
+        "a session that is PAID is called back as PAYMENT.CANCELLED (charge FAILED)",
+        "pivot.notification.state",
+        "delivery",
+    ),
+    Quirk(
+        "pivot",
+        "callback-event-stale",
+        "every callback's event is PAYMENT.PROCESSING, whatever data.status says",
+        "pivot.notification.event-status",
+        "delivery",
+    ),
+    Quirk(
+        "pivot",
+        "no-callback",
+        "no callback is ever sent by itself",
+        "pivot.notification.delivered",
+        "delivery",
     ),
 )
 
