@@ -14,7 +14,6 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
@@ -27,45 +26,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..violations import Violation
 from . import quirks as _quirks
+from ._clock import Clock
 from ._notify import Deliverer, DeliveryMiddleware, json_object
 
 __all__ = ["CONTROL_PREFIX", "FAULT_KINDS", "Clock", "Fault", "Faults", "Simulator"]
 
 CONTROL_PREFIX = "/_sim"
 FAULT_KINDS = ("latency", "error", "non-json", "truncate", "disconnect")
-
-
-class Clock:
-    """Simulated time: the wall clock plus an offset that tests move forward.
-
-    Moving it tells every subscriber (the simulator fires due delivery retries).
-
-    >>> clock = Clock()
-    >>> before = clock.now()
-    >>> clock.advance(3600)
-    >>> round((clock.now() - before).total_seconds() / 60)
-    60
-    """
-
-    def __init__(self) -> None:
-        self._offset = 0.0
-        self._listeners: list[Callable[[], None]] = []
-
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self._offset)
-
-    def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError(f"the clock only moves forward; got advance={seconds!r}")
-        self._offset += seconds
-        for listener in self._listeners:
-            listener()
-
-    def reset(self) -> None:
-        self._offset = 0.0
 
 
 @dataclass

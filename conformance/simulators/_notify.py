@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ._deliveries import MAX_DELAY, Delivery, Message, Outbox, RetryPolicy
 
 if TYPE_CHECKING:
-    from ._control import Clock
+    from ._clock import Clock
 
 __all__ = [
     "COMMON_VARIANTS",
