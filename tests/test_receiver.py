@@ -232,3 +232,45 @@ def test_receive_validates_each_delivery_and_writes_reports(tmp_path: Path) -> N
     assert "midtrans.notification.signature" in run["checks_failed"]
     for text in (out, err, report_path.read_text(), junit_path.read_text()):
         assert SERVER_KEY not in text
+
+
+# -- serve ... --notification-url / --callback-url, into a receiver --------------------
+
+
+@pytest.mark.parametrize("provider", ["midtrans", "pivot"])
+def test_a_served_simulator_delivers_to_the_receiver(provider: str) -> None:
+    from conformance.simulators._serve import served
+    from conformance.suite import Credentials, Setup, Target
+
+    keys = {"server_key": SERVER_KEY} if provider == "midtrans" else {"callback_key": CALLBACK_KEY}
+    inbox = Inbox(provider, **keys)
+    with served(ReceiverApp(inbox)) as receiver:
+        url_option = "--notification-url" if provider == "midtrans" else "--callback-url"
+        key_option = ["--server-key", SERVER_KEY] if provider == "midtrans" else [
+            "--callback-key", CALLBACK_KEY]  # fmt: skip
+        command = [sys.executable, "-m", "conformance", "serve", provider, "--port", "0",
+                   url_option, f"{receiver}/deliveries", *key_option]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)  # fmt: skip
+        try:
+            assert process.stdout is not None
+            base_url = process.stdout.readline().strip()
+            credentials = Credentials.resolve({}, server_key=SERVER_KEY)
+            with Target(provider, base_url=base_url, credentials=credentials) as target:
+                authorization = Setup(target).authorize(lambda exchange: None)
+            assert authorization is not None
+            found = inbox.wait_for(lambda d: authorization.id in str(d.body), timeout=10)
+        finally:
+            process.terminate()
+            process.communicate(timeout=10)
+    assert found is not None, "no delivery reached the receiver"
+    assert found.violations == []
+    if provider == "midtrans":
+        assert found.status == "authorize"
+    else:
+        assert found.event == f"PAYMENT.{found.status}"
+
+
+def test_serve_refuses_a_delivery_url_that_is_not_http(capsys) -> None:
+    assert main(["serve", "midtrans", "--notification-url", "ftp://x", "--port", "0"]) == 2
+    assert "http:// or https://" in capsys.readouterr().err

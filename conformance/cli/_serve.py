@@ -53,6 +53,12 @@ def serving_options(func: Any) -> Any:
     type=click.Choice(quirk_names("midtrans")),
     help="Switch on one deliberate non-conformance.",
 )
+@click.option(
+    "--notification-url",
+    metavar="URL",
+    help="POST a signed HTTP notification here on every status change (a request's "
+    "X-Override-Notification / X-Append-Notification header overrides or adds to it).",
+)
 def serve_midtrans(
     host: str,
     port: int,
@@ -60,13 +66,18 @@ def serve_midtrans(
     client_key: str | None,
     http_status: str,
     quirk: str | None,
+    notification_url: str | None,
 ) -> None:
     """Serve the Midtrans Core API simulator."""
     from ..simulators.midtrans import MidtransSimulator
 
-    simulator = MidtransSimulator(
-        server_key=server_key, client_key=client_key, http_status=http_status, quirk=quirk
-    )
+    try:
+        simulator = MidtransSimulator(
+            server_key=server_key, client_key=client_key, http_status=http_status, quirk=quirk,
+            notification_url=notification_url,
+        )  # fmt: skip
+    except ValueError as exc:  # the simulator checks its options as it is built
+        raise UsageError(str(exc)) from None
     serve_app(simulator, host, port)
 
 
@@ -93,6 +104,15 @@ def serve_midtrans(
     type=click.Choice(quirk_names("pivot")),
     help="Switch on one deliberate non-conformance.",
 )
+@click.option(
+    "--callback-url",
+    metavar="URL",
+    help="POST {event, data} here on every payment session status change.",
+)
+@click.option(
+    "--callback-key",
+    help="The X-API-Key the callbacks carry [env: PIVOT_CALLBACK_KEY] (default: a made-up one).",
+)
 def serve_pivot(
     host: str,
     port: int,
@@ -101,17 +121,26 @@ def serve_pivot(
     settle: str,
     settle_delay: float,
     quirk: str | None,
+    callback_url: str | None,
+    callback_key: str | None,
 ) -> None:
     """Serve the Pivot Payment simulator."""
+    import os
+
     from ..simulators.pivot import PivotSimulator
 
-    simulator = PivotSimulator(
-        client_id=client_id,
-        client_secret=client_secret,
-        settle=settle,
-        settle_delay=settle_delay,
-        quirk=quirk,
-    )
+    try:
+        simulator = PivotSimulator(
+            client_id=client_id,
+            client_secret=client_secret,
+            settle=settle,
+            settle_delay=settle_delay,
+            quirk=quirk,
+            callback_url=callback_url,
+            callback_key=callback_key or os.environ.get("PIVOT_CALLBACK_KEY") or None,
+        )
+    except ValueError as exc:  # the simulator checks its options as it is built
+        raise UsageError(str(exc)) from None
     serve_app(simulator, host, port)
 
 
