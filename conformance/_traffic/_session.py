@@ -23,6 +23,7 @@ import asyncio
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -37,6 +38,9 @@ from ..validator import Validator
 from ..violations import Severity, Violation
 from ._explain import Side
 from ._hosts import classify
+
+if TYPE_CHECKING:
+    from ..simulators._deliveries import Delivery
 
 __all__ = ["Finding", "Traffic", "provider_of"]
 
@@ -111,6 +115,31 @@ class Traffic:
             raise ValueError(f"count must be at least 1; got {count!r}")
         fault = Fault(kind, status=status, delay=delay)  # a bad kind or status fails here
         self._armed.append(_Armed(provider, operation, fault, count))
+
+    # -- deliveries: Midtrans notifications, Pivot callbacks -------------------------
+    def deliver_to(self, provider: str, target: Any, *, url: str | None = None) -> None:
+        """Send *provider*'s deliveries to your handler: a URL, or an ASGI or WSGI app.
+
+        An app is called in-process (no socket): ``deliver_to("midtrans", app)``.
+        """
+        check_choice("provider", provider, PROVIDERS)
+        self._worker.submit(self.simulators[provider].deliver_to, target, url=url).result()
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery both simulators made, oldest first."""
+        made = [d for sim in self.simulators.values() for d in sim.deliveries]
+        return sorted(made, key=lambda d: d.created_at)
+
+    def notify(
+        self, provider: str, ident: str, variant: str = "genuine", *,
+        status: str | None = None, delay: float | None = None,
+    ) -> list[Delivery]:  # fmt: skip
+        """Fire a delivery for *ident* now (``stripe trigger``); see the simulators' variants."""
+        check_choice("provider", provider, PROVIDERS)
+        sim = self.simulators[provider]
+        work = self._worker.submit(sim.notify, ident, variant, status=status, delay=delay)
+        return work.result()
 
     def authorize(
         self,

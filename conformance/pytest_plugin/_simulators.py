@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from ..simulators import Simulator
+    from ..simulators._deliveries import Delivery
     from ..suite import Authorization, Credentials, Setup, Target
 
 __all__ = [
@@ -133,10 +134,45 @@ class SimulatorHandle:
         return self._control("GET", "/state", None)
 
     def reset(self) -> None:
-        """Forget every transaction, token, fault, clock offset and the quirk."""
+        """Forget every transaction, token, fault, clock offset, delivery and the quirk."""
         self._control("POST", "/reset", None)
         self._control("PUT", "/quirk", {"name": None})
+        self.simulator.deliver_to(None)
         self._setup.forget_token()
+
+    # -- deliveries: Midtrans notifications, Pivot callbacks -------------------------
+    def deliver_to(self, target: Any, *, url: str | None = None) -> None:
+        """Send the simulator's deliveries to *target*: a URL, or an ASGI or WSGI app.
+
+        An app is called in-process, so no socket is needed::
+
+            midtrans_simulator_app.deliver_to(my_webhook_app)   # Starlette, Flask, Django…
+        """
+        self.simulator.deliver_to(target, url=url)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery made so far, oldest first, each with its attempts and outcome."""
+        if not self.in_process:
+            self._control("POST", "/deliveries/flush", None)
+        return list(self.simulator.deliveries)
+
+    def notify(
+        self, ident: str, variant: str = "genuine", *, status: str | None = None,
+        delay: float | None = None,
+    ) -> list[Delivery]:  # fmt: skip
+        """Fire a delivery for a transaction or payment session now, as ``stripe trigger`` does.
+
+        *variant*: ``genuine``, ``duplicate``, ``out-of-order``, ``extra-fields``,
+        ``slow``, ``failed``, and ``forged-signature`` (Midtrans) or ``wrong-key``
+        / ``missing-key`` (Pivot). Returns the deliveries made, first attempt done.
+        """
+        if self.in_process:
+            return self.simulator.notify(ident, variant, status=status, delay=delay)
+        before = len(self.simulator.deliveries)
+        given = {"id": ident, "variant": variant, "status": status, "delay": delay, "wait": True}
+        self._control("POST", "/deliveries", {k: v for k, v in given.items() if v is not None})
+        return list(self.simulator.deliveries[before:])
 
     def _control(self, method: str, path: str, body: Any) -> dict[str, Any]:
         from ..simulators import CONTROL_PREFIX
