@@ -2,22 +2,38 @@
 
 Each header, JSON field and query parameter name maps to the *kind* of secret it
 holds. Reports, the console, JUnit, the proxy and the client-traffic explainer
-redact the value of every name here (``suite/_redact.py``); cassette recording
+redact the value of every name here (``reports/_redact.py``); cassette recording
 replaces it with a stable placeholder of its kind (``cassettes/_scrub.py``), card
 data keeping its shape, except the kinds in :data:`KEPT_IN_RECORDINGS`.
+
+A secret value, once known, is looked for in every form it travels in
+(:func:`secret_forms`): raw, URL- and form-encoded, and base64, alone, as HTTP
+Basic credentials or inside a longer base64 text. The recorder refuses a
+cassette that still holds one; the reports scrub each one.
 
 >>> SECRET_HEADERS["x-merchant-secret"], SECRET_FIELDS["accessToken"], SECRET_FIELDS["cvc"]
 ('client-secret', 'access-token', 'cvv')
 >>> "gross_amount" in SECRET_FIELDS
 False
+>>> [form for _, form in secret_forms("key/+1 2")][:3]
+['key/+1 2', 'key%2F%2B1%202', 'key%2F%2B1+2']
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from urllib.parse import quote, quote_plus
 
-__all__ = ["KEPT_IN_RECORDINGS", "SECRET_FIELDS", "SECRET_HEADERS"]
+__all__ = [
+    "CREDENTIAL_VARIABLES",
+    "ENCODINGS",
+    "KEPT_IN_RECORDINGS",
+    "SECRET_FIELDS",
+    "SECRET_HEADERS",
+    "secret_forms",
+]
 
 #: Lower-case header names. ``Authorization`` carries a scheme and credentials
 #: (Basic user and password, a Bearer token): recording takes it apart.
@@ -55,3 +71,59 @@ SECRET_FIELDS: Mapping[str, str] = MappingProxyType(
 #: Kinds hidden from reports but left in recordings: an expiry date identifies
 #: nothing without the card number, which recordings always scrub.
 KEPT_IN_RECORDINGS = frozenset({"card-expiry"})
+#: The environment variables that hold the credentials of a run (``check``, ``record``, ...).
+CREDENTIAL_VARIABLES = (
+    "MIDTRANS_SERVER_KEY",
+    "MIDTRANS_CLIENT_KEY",
+    "PIVOT_CLIENT_ID",
+    "PIVOT_CLIENT_SECRET",
+)
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+#: Each whole encoding a secret travels in, by the label a leak is reported with:
+#: a placeholder encoded the same way can stand in for it (what the recorder does).
+ENCODINGS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("", str),
+    (" (URL-encoded)", lambda value: quote(value, safe="")),
+    (" (form-encoded)", lambda value: quote_plus(value, safe="")),
+    # A Midtrans server key is the user name of HTTP Basic, with an empty password.
+    (" (HTTP Basic base64)", lambda value: _base64(f"{value}:")),
+    (" (base64)", _base64),
+)
+#: Shorter pieces of base64 are not looked for: they would match by chance.
+_MIN_FRAGMENT = 8
+
+
+def secret_forms(value: str) -> list[tuple[str, str]]:
+    """``(label, text)`` of each form in which *value* can show, most telling first.
+
+    Its :data:`ENCODINGS`, then the pieces of base64 that show wherever *value*
+    sits inside a longer base64 text (``base64("<id>:<secret>")``, a key followed
+    by more bytes): base64 turns 3 bytes into 4 characters, so at each of the
+    three alignments the characters made of *value*'s bytes alone are fixed,
+    whatever comes before or after. Each distinct text is listed once.
+
+    >>> import base64
+    >>> pair = base64.b64encode(b"merchant-1:secret-made-up").decode()
+    >>> [label for label, form in secret_forms("secret-made-up") if form in pair]
+    [' (base64)']
+    """
+    forms: dict[str, str] = {}
+    for label, encode in ENCODINGS:
+        forms.setdefault(encode(value), label)
+    data = value.encode()
+    # Followed by more bytes: the complete groups of "<value>:" (Basic, a password after).
+    basic = f"{value}:".encode()
+    pieces = [(" (HTTP Basic base64)", basic, 0)]
+    pieces += [(" (base64)", data, shift) for shift in range(3)]
+    for label, raw, shift in pieces:
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        start = 4 if shift else 0  # the first group mixes in what precedes
+        end = (shift + len(raw)) // 3 * 4  # the last complete group; the rest mixes in what follows
+        if end - start >= _MIN_FRAGMENT:
+            forms.setdefault(encoded[start:end], label)
+    return [(label, form) for form, label in forms.items()]

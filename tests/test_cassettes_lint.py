@@ -31,7 +31,9 @@ def _item(body: bytes, *, headers: dict[str, str] | None = None, host: str = MID
         content=b'{"transaction_id":"t-1","gross_amount":100}',
     )  # fmt: skip
     item = Interaction.from_httpx(request, httpx.Response(status, content=b""))
-    item.response["headers"] = {k: [v] for k, v in (headers or {}).items()}
+    # The providers answer JSON, and say so: a missing Content-Type is a finding of its own.
+    given = {"Content-Type": "application/json"} if headers is None else headers
+    item.response["headers"] = {k: [v] for k, v in given.items()}
     item.response["body"]["string"] = body
     return item
 

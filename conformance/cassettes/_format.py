@@ -32,8 +32,9 @@ from vcr.request import Request
 from vcr.serialize import CASSETTE_FORMAT_VERSION
 from vcr.serializers import compat, jsonserializer, yamlserializer
 
+from .._files import write_atomic
 from ..errors import InputError
-from ._fast_yaml import SCENARIO_KEY, fast_yaml
+from ._fast_yaml import SCENARIO_KEY, RecursiveAlias, expanded_size, fast_yaml, may_alias
 
 __all__ = [
     "BodyError",
@@ -48,6 +49,9 @@ __all__ = [
 
 #: Tag of the calls the suite makes before its first case (credentials preflight).
 PREFLIGHT = "preflight"
+#: What aliases may add to a cassette, as nodes plus characters (vcrpy's writer uses
+#: them for an object it meets twice; a legitimate cassette needs little of this).
+_ALIAS_ALLOWANCE = 16 * 2**20
 
 
 class BodyError(ValueError):
@@ -216,6 +220,8 @@ def loads(text: str, name: str = "<memory>") -> Cassette:
         data = fast_yaml(text) if _serializer(name) is yamlserializer else None
         if data is None:
             data = _serializer(name).deserialize(text)
+            if _serializer(name) is yamlserializer and may_alias(text):
+                _bound_aliases(data, text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -236,6 +242,25 @@ def loads(text: str, name: str = "<memory>") -> Cassette:
         name,
         dict(metadata) if isinstance(metadata, dict) else {},
     )
+
+
+def _bound_aliases(data: Any, text: str, name: str) -> None:
+    """Refuse a document whose aliases make it much larger than its text (an alias bomb).
+
+    Without aliases a document is about as large as its text; a cassette whose
+    aliases add more than :data:`_ALIAS_ALLOWANCE` is refused before anything
+    walks it, so that no check, diff or replay expands it in memory.
+    """
+    limit = 2 * len(text) + _ALIAS_ALLOWANCE
+    try:
+        size = expanded_size(data, limit=limit)
+    except RecursiveAlias:
+        raise InputError(f"{name}: a YAML alias repeats a node that contains it") from None
+    if size is None:
+        raise InputError(
+            f"{name}: its YAML aliases (*name) make {len(text)} characters of text stand for "
+            f"more than {limit:,} nodes and characters; refusing to read it (an alias bomb?)"
+        )
 
 
 def dumps(cassette: Cassette, name: str = "<memory>.yaml") -> str:
@@ -260,13 +285,12 @@ def dumps(cassette: Cassette, name: str = "<memory>.yaml") -> str:
 
 
 def save_cassette(path: str | Path, text: str) -> None:
-    """Write cassette *text*, creating folders; :class:`InputError` when the file cannot be."""
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write cassette {str(path)!r}: {exc.strerror}") from None
+    """Write cassette *text* at once, creating folders (:func:`conformance._files.write_atomic`).
+
+    :class:`InputError` when the file cannot be written; a cassette that was
+    there is then left byte for byte.
+    """
+    write_atomic(path, text, what="cassette")
 
 
 @functools.lru_cache(maxsize=1024)

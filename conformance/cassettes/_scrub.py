@@ -8,8 +8,10 @@ keys, merchant ids and secrets, access tokens, card numbers, CVVs and
 bodies (a body is read as JSON whatever its content-type says,
 ``application/json; charset=utf-8`` included). A secret learned in one place
 (an access token in an answer) is then replaced everywhere else it appears (the
-``Bearer`` header of later calls), raw, URL-encoded or in its HTTP Basic base64
-form.
+``Bearer`` header of later calls), raw, URL- or form-encoded or in its HTTP
+Basic base64 form. Any other form it shows in (base64 alone or inside a longer
+base64 text: :func:`conformance._secrets.secret_forms`) makes :meth:`Scrubber.leak`
+refuse the recording.
 
 Each distinct secret gets one placeholder (``scrubbed-access-token``,
 ``scrubbed-access-token-2``, ...), so recordings stay consistent and replays match.
@@ -33,15 +35,19 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .._secrets import KEPT_IN_RECORDINGS, SECRET_FIELDS, SECRET_HEADERS
+from .._secrets import ENCODINGS, KEPT_IN_RECORDINGS, SECRET_FIELDS, SECRET_HEADERS, secret_forms
 from ._format import Interaction, body_bytes
 
 __all__ = ["Scrubber"]
 
 #: A card number: 12-19 digits, single spaces or dashes allowed between them.
 _CARD = re.compile(r"^[0-9](?:[ -]?[0-9]){11,18}$")
+#: The forms a learned secret is rewritten in (:data:`~conformance._secrets.ENCODINGS`):
+#: those HTTP carries it in. Any other form (plain base64 in a debug header) is
+#: refused by :meth:`Scrubber.leak`, so the user sees what the target did.
+_REWRITTEN = frozenset({"", " (URL-encoded)", " (form-encoded)", " (HTTP Basic base64)"})
 #: Secrets shorter than this are replaced where they are named, never as substrings
 #: (a CVV "123" must not rewrite every "123" of a cassette).
 _MIN_SUBSTRING = 8
@@ -185,16 +191,16 @@ class Scrubber:
             response["body"]["string"] = self._replace_bytes(body_bytes(response["body"]["string"]))
 
     def _forms(self) -> Iterator[tuple[str, str]]:
-        """Every learned secret long enough to look for, in each form it travels in."""
+        """Every learned secret long enough to look for, in each form it is rewritten in."""
         for value, shown in sorted(self._placeholders.items(), key=lambda kv: -len(kv[0])):
             if len(value) < _MIN_SUBSTRING:
                 continue
-            yield value, shown
-            yield quote(value, safe=""), quote(shown, safe="")
-            yield _b64(f"{value}:", pad=True), _b64(f"{shown}:", pad=True)
+            for label, encode in ENCODINGS:
+                if label in _REWRITTEN:
+                    yield encode(value), encode(shown)
 
     def replace_text(self, text: str) -> str:
-        """*text* with every learned secret (raw, URL-encoded, Basic base64) replaced."""
+        """*text* with every learned secret (raw, URL- or form-encoded, Basic base64) replaced."""
         for secret, shown in self._forms():
             if secret in text:
                 text = text.replace(secret, shown)
@@ -207,28 +213,18 @@ class Scrubber:
 
     # -- the last line of defence ------------------------------------------------------
     def leak(self, text: str | bytes) -> str | None:
-        """Which given secret still appears in *text* (raw, URL-encoded or base64), if any."""
+        """Which given secret still appears in *text*, and in which form, if any.
+
+        Every form of :func:`~conformance._secrets.secret_forms` counts: raw,
+        URL- or form-encoded, base64 alone, as HTTP Basic or inside a longer
+        base64 text (a client id and secret encoded together).
+        """
         data = text.encode() if isinstance(text, str) else text
         for kind, value in self._given.items():
-            forms = {  # the longer Basic form first: it names the leak more precisely
-                "": value,
-                " (URL-encoded)": quote(value, safe=""),
-                " (HTTP Basic base64)": _b64(f"{value}:"),
-                " (base64)": _b64(value),
-            }
-            for label, form in forms.items():
+            for label, form in secret_forms(value):
                 if len(form) >= 4 and form.encode() in data:
                     return f"the {kind}{label}"
-        id_, secret = self._given.get("client-id"), self._given.get("client-secret")
-        if id_ and secret and _b64(f"{id_}:{secret}").encode() in data:
-            return "the client-id and client-secret (HTTP Basic base64)"
         return None
-
-
-def _b64(text: str, *, pad: bool = False) -> str:
-    """Base64 of *text*; unpadded to find it inside a longer encoded value."""
-    encoded = base64.b64encode(text.encode()).decode()
-    return encoded if pad else encoded.rstrip("=")
 
 
 def _values(values: Any) -> list[Any]:

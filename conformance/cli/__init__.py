@@ -12,6 +12,7 @@ run (bad arguments, unreadable input). Exit 2 always prints one line.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,23 +48,36 @@ cli.add_command(receive)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code instead of raising ``SystemExit``."""
+    """Run the CLI; returns the exit code instead of raising ``SystemExit``.
+
+    Every error is printed as one line, with the run's credentials scrubbed from
+    it (see :func:`_error`): an answer echoed in a message can carry them.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        cli.main(args=argv, prog_name="capture-conformance", standalone_mode=False)
+        cli.main(args=args, prog_name="capture-conformance", standalone_mode=False)
     except SystemExit as exc:
         return int(exc.code or 0)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        click.echo(f"capture-conformance: error: {exc.format_message()}", err=True)
+        _error(f"capture-conformance: error: {exc.format_message()}", args)
         return EXIT_ERROR
     except click.Abort:
-        click.echo("capture-conformance: aborted", err=True)
+        _error("capture-conformance: aborted", args)
         return EXIT_ERROR
     except ConformanceError as exc:
-        click.echo(f"capture-conformance: error: {exc}", err=True)
+        _error(f"capture-conformance: error: {exc}", args)
         return EXIT_ERROR
     return EXIT_CONFORMANT
+
+
+def _error(line: str, args: Sequence[str]) -> None:
+    """Print *line* on stderr, on one line, without the credentials in *args* or the environment."""
+    # Imported here: the redactor loads httpx, which `--help` and clean runs never need.
+    from ..reports._redact import credentials_redactor
+
+    click.echo(credentials_redactor(args, os.environ).line(line), err=True)
 
 
 def entry_point() -> None:

@@ -1,9 +1,17 @@
-"""Secrets out of everything the kit prints or writes: headers, query strings, JSON bodies.
+"""Secrets out of everything the kit prints or writes: headers, query strings, bodies.
+
+Secret names (:mod:`conformance._secrets`) are redacted where they stand: in
+headers, query strings, JSON bodies, and form-encoded text (a body sent as
+``application/x-www-form-urlencoded``, or a string that holds one). The
+:class:`Redactor` then scrubs every secret value it knows from free text, in
+every form the recorder refuses (:func:`conformance._secrets.secret_forms`).
 
 >>> redact_headers({"Authorization": "Basic U0ItTWlk", "Accept": "application/json"})
 {'Authorization': '<redacted>', 'Accept': 'application/json'}
 >>> redact_json({"credit_card": {"token_id": "tok-1"}, "gross_amount": 1})
 {'credit_card': {'token_id': '<redacted>'}, 'gross_amount': 1}
+>>> redact_body(b"server_key=SB-Mid-server-abc&gross_amount=1")
+'server_key=<redacted>&gross_amount=1'
 """
 
 from __future__ import annotations
@@ -13,13 +21,13 @@ import binascii
 import json
 import re
 import shlex
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .._secrets import SECRET_FIELDS, SECRET_HEADERS
+from .._secrets import CREDENTIAL_VARIABLES, SECRET_FIELDS, SECRET_HEADERS, secret_forms
 
 if TYPE_CHECKING:
     from ..suite import Exchange, Report
@@ -27,10 +35,14 @@ if TYPE_CHECKING:
 __all__ = [
     "REDACTED",
     "Redactor",
+    "body_secrets",
+    "credentials_redactor",
     "curl",
     "exchange_secrets",
     "json_secrets",
     "names_a_secret",
+    "redact_body",
+    "redact_form",
     "redact_headers",
     "redact_json",
 ]
@@ -39,10 +51,24 @@ REDACTED = "<redacted>"
 #: Secret values shorter than this are not scrubbed from free text (they are redacted
 #: where they stand, by field name; scrubbing "12" everywhere would garble the report).
 _MIN_SECRET = 6
+#: A secret cut short where a text was cut (a body shown up to its first 200
+#: characters) is scrubbed when this much of one of its forms ends the text.
+_MIN_CUT = 10
+#: Form-encoded text is read this far: further on, a report has cut the body already.
+_FORM_LIMIT = 65536
 _SECRET_OPTION = re.compile(
     r"(?P<opt>--[\w-]*(?:key|secret|token|password)[\w-]*)(?P<sep>=|\s+)(?P<value>\S+)",
     re.IGNORECASE,
 )
+#: The command-line options whose values are credentials (``--server-key``,
+#: ``--conformance-client-id``, ...).
+_CREDENTIAL_OPTION = re.compile(
+    r"--[\w-]*(?:key|secret|token|password|client-id|merchant-id)[\w-]*", re.IGNORECASE
+)
+#: A ``name=value`` pair of form-encoded text: the name starts the text or follows a
+#: separator (``&``, ``?``, ``;``, a space, a quote or bracket); the value runs to
+#: the next ``&`` or space (a form value has its spaces and quotes encoded).
+_FORM_PAIR = re.compile(r"(?<![^\s&?;'\"(\[{,])(?P<name>[A-Za-z_][\w.-]*)=(?P<value>[^&\s]*)")
 
 
 def names_a_secret(pointer: str) -> bool:
@@ -62,8 +88,33 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
 
 
+def redact_form(text: str) -> str:
+    """*text* with the value of each secret-named ``name=value`` pair in it redacted.
+
+    A form-encoded body, a query string, or any text that holds one (a URL in a
+    message, a body shown as the received value of a finding).
+
+    >>> redact_form("card_number=4811111111111114&gross_amount=1")
+    'card_number=<redacted>&gross_amount=1'
+    """
+    if "=" not in text:
+        return text
+
+    def pair(match: re.Match[str]) -> str:
+        if match["name"] in SECRET_FIELDS and match["value"]:
+            return f"{match['name']}={REDACTED}"
+        return match[0]
+
+    return _FORM_PAIR.sub(pair, text)
+
+
 def redact_json(value: Any) -> Any:
-    """*value* with every secret field redacted, at any depth of dicts, lists and tuples."""
+    """*value* with every secret field redacted, at any depth of dicts, lists and tuples.
+
+    A string is redacted as form-encoded text (:func:`redact_form`).
+    """
+    if isinstance(value, str):
+        return redact_form(value)
     if isinstance(value, dict):
         return {k: REDACTED if k in SECRET_FIELDS else redact_json(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -81,12 +132,17 @@ def redact_url(url: str) -> str:
 
 
 def redact_body(raw: bytes) -> str:
-    """A body as text with secret JSON fields replaced; non-JSON bodies are cut at 2 kB."""
+    """A body as text with its secrets redacted by name: JSON fields, else form-encoded pairs.
+
+    A body that is not JSON is read as form-encoded text whatever its
+    content-type says, and cut at 2048 characters (after redacting, so that no
+    secret is cut in half and shown).
+    """
     try:
         return json.dumps(redact_json(json.loads(raw)), ensure_ascii=False)
     except (ValueError, UnicodeDecodeError):
-        text = raw[:2048].decode("utf-8", "replace")
-        return text + ("…" if len(raw) > 2048 else "")
+        text = redact_form(raw[:_FORM_LIMIT].decode("utf-8", "replace"))
+        return text[:2048] + ("…" if len(text) > 2048 or len(raw) > _FORM_LIMIT else "")
 
 
 #: Placeholders the reproduction commands use for each secret header.
@@ -123,13 +179,20 @@ def curl(request: httpx.Request, provider: str) -> str:
 class Redactor:
     """Scrubs every secret value seen in the reports' traffic out of free text.
 
-    Structured places (headers, query, JSON fields) are redacted by name with
-    the functions above; this catches the same values where they leak into a
-    message, a transport error, an expected/actual value or the command line.
+    Structured places (headers, query, JSON fields, form pairs) are redacted by
+    name with the functions above; this catches the same values where they leak
+    into a message, a transport error, an expected/actual value or the command
+    line, in each of their forms (raw, URL- or form-encoded, base64: see
+    :func:`conformance._secrets.secret_forms`). A text that ends with the first
+    part of a form (a body cut short in a message) has that part scrubbed too.
 
     >>> scrub = Redactor([], extra=["SB-Mid-server-abc"])
     >>> scrub("key SB-Mid-server-abc refused")
     'key <redacted> refused'
+    >>> scrub("Authorization: Basic U0ItTWlkLXNlcnZlci1hYmM6")
+    'Authorization: Basic <redacted>'
+    >>> scrub('{"echo": "SB-Mid-serv')
+    '{"echo": "<redacted>'
     """
 
     def __init__(self, reports: Iterable[Report], *, extra: Iterable[str] = ()) -> None:
@@ -142,14 +205,38 @@ class Redactor:
                     )
         found.discard(REDACTED)
         self.secrets = tuple(sorted(found, key=len, reverse=True))
-        self._pattern = (
-            re.compile("|".join(re.escape(s) for s in self.secrets)) if self.secrets else None
-        )
+        forms = {form for secret in self.secrets for _, form in secret_forms(secret)}
+        forms.discard(REDACTED)
+        # Longest first: where one form holds another, the whole of it goes.
+        ordered = sorted(forms, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._starts = {
+            form[:size]
+            for form in ordered
+            for size in range(max(_MIN_CUT, len(form) // 2), len(form))
+        }
+        self._longest = max(map(len, self._starts), default=0)
+        # What the last _MIN_CUT characters of a cut secret can be: most texts end otherwise.
+        self._ends = {start[-_MIN_CUT:] for start in self._starts}
 
     def __call__(self, text: str) -> str:
         if self._pattern is None:
             return text
-        return self._pattern.sub(REDACTED, text)
+        return self._cut_end(self._pattern.sub(REDACTED, text))
+
+    def _cut_end(self, text: str) -> str:
+        """*text* with the start of a secret that ends it (before a ``…``) scrubbed."""
+        body = text.removesuffix("…")
+        if body[-_MIN_CUT:] not in self._ends:
+            return text
+        for size in range(min(self._longest, len(body)), _MIN_CUT - 1, -1):
+            if body[-size:] in self._starts:
+                return body[:-size] + REDACTED + text[len(body) :]
+        return text
+
+    def line(self, text: str) -> str:
+        """*text* scrubbed and on one line: for a message printed as a one-line error."""
+        return re.sub(r"\s*[\r\n]+\s*", " ", self(text)).strip()
 
     def command(self, command: str) -> str:
         """*command* with the values of ``--…key``/``--…secret``/``--…token`` options hidden."""
@@ -165,6 +252,30 @@ class Redactor:
         if isinstance(value, list):
             return [self.deep(v) for v in value]
         return value
+
+
+def credentials_redactor(argv: Sequence[str], env: Mapping[str, str]) -> Redactor:
+    """A :class:`Redactor` of the credentials a command was given, for its error lines.
+
+    The values of the credential variables in *env* (``MIDTRANS_SERVER_KEY``,
+    ``PIVOT_CLIENT_SECRET``, ...) and of the credential options in *argv*
+    (``--server-key KEY``, ``--client-secret=SECRET``, ``--conformance-client-id ID``).
+
+    >>> scrub = credentials_redactor(["check", "--client-id=merchant-777"], {})
+    >>> scrub("unknown merchant merchant-777")
+    'unknown merchant <redacted>'
+    """
+    given = [env.get(name, "") for name in CREDENTIAL_VARIABLES]
+    args = list(argv)
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if not _CREDENTIAL_OPTION.fullmatch(name):
+            continue
+        if equals:
+            given.append(value)
+        elif index + 1 < len(args):
+            given.append(args[index + 1])
+    return Redactor([], extra=given)
 
 
 def exchange_secrets(exchange: Exchange) -> Iterator[str]:
@@ -186,12 +297,31 @@ def exchange_secrets(exchange: Exchange) -> Iterator[str]:
     for key, value in request.url.params.multi_items():
         if key in SECRET_FIELDS:
             yield value
-    yield from json_secrets(_parse(request_body(request)))
+    yield from body_secrets(request_body(request))
     if exchange.response is not None:
         for name, value in exchange.response.headers.items():
             if name.lower() in SECRET_HEADERS:
                 yield value
-        yield from json_secrets(_parse(exchange.response.content))
+        yield from body_secrets(exchange.response.content)
+
+
+def body_secrets(raw: bytes) -> Iterator[str]:
+    """The values of the secret fields of a body: JSON, else form-encoded pairs.
+
+    >>> list(body_secrets(b"client_secret=s%2Fcret-1&amount=1"))
+    ['s/cret-1']
+    """
+    if not raw:
+        return
+    document = _parse(raw)
+    if document is not None:
+        yield from json_secrets(document)
+        return
+    text = raw[:_FORM_LIMIT].decode("utf-8", "replace")
+    if "=" in text:
+        for key, value in parse_qsl(text):
+            if key in SECRET_FIELDS:
+                yield value
 
 
 def json_secrets(value: Any) -> Iterator[str]:

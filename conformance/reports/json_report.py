@@ -157,10 +157,16 @@ def write_json(
     command: str,
     secrets: Iterable[str] = (),
 ) -> None:
-    """Write :func:`to_json` of *reports* to *path* (UTF-8, indented, ``-`` is not special)."""
+    """Write :func:`to_json` of *reports* to *path* (UTF-8, indented, ``-`` is not special).
+
+    Written at once (:func:`conformance._files.write_atomic`): when it cannot be,
+    :class:`~conformance.errors.InputError` and the file that was there is kept.
+    """
+    from .._files import write_atomic
+
     document = to_json(reports, command=command, secrets=secrets)
     text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    write_atomic(path, text + "\n", what="report")
 
 
 def report_schema() -> dict[str, Any]:

@@ -26,6 +26,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
+from .._files import write_atomic
 from ..rules import known_rules
 from ..suite import CaseResult, Finding, Outcome, Report
 from ..violations import Severity
@@ -203,7 +204,13 @@ def to_junit(reports: Sequence[Report], *, secrets: Iterable[str] = ()) -> ET.El
 def write_junit(
     reports: Sequence[Report], path: str | os.PathLike[str], *, secrets: Iterable[str] = ()
 ) -> None:
-    """Write the JUnit XML of *reports* to *path* (UTF-8, with an XML declaration)."""
+    """Write the JUnit XML of *reports* to *path* (UTF-8, with an XML declaration).
+
+    Serialized whole, then written at once (:func:`conformance._files.write_atomic`):
+    when it cannot be, :class:`~conformance.errors.InputError` and the file that
+    was there is kept.
+    """
     root = to_junit(reports, secrets=secrets)
     ET.indent(root)
-    ET.ElementTree(root).write(os.fspath(path), encoding="utf-8", xml_declaration=True)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    write_atomic(path, data, what="report")
