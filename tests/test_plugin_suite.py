@@ -446,6 +446,9 @@ def test_cases_the_time_limit_stops_are_skipped(
         skipped=len(cases), deselected=len(known_rules("midtrans", "documented"))
     )
     result.stdout.fnmatch_lines([f"SKIPPED [[]{len(cases)}[]] *: time limit reached"])
+    # ...and the session fails: a run that did not check everything is not a pass.
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*the run did not end, so it does not pass: time limit*"])
 
 
 def test_cases_whose_setup_is_refused_midway_are_errors(pytester: pytest.Pytester) -> None:

@@ -1,9 +1,15 @@
 """Which hosts the traffic fixture owns: the providers' sandboxes, routed; production, refused.
 
+The comparison is the production guard's own (:mod:`conformance._hosts`): a
+host as the HTTP client connects to it, whatever its case, Unicode full stops
+or trailing dot.
+
 >>> classify("API.Sandbox.Midtrans.com.")
 ('sandbox', 'midtrans')
 >>> classify("api.pivot-payment.com")
 ('production', 'pivot')
+>>> classify("api．midtrans。com。")
+('production', 'midtrans')
 >>> classify("127.0.0.1") is None
 True
 """
@@ -12,22 +18,20 @@ from __future__ import annotations
 
 import re
 
-from ..suite._target import PRODUCTION_HOSTS, SANDBOX_HOSTS
+from .._hosts import PRODUCTION_HOSTS, SANDBOX_HOSTS, classify
 
 __all__ = ["HOSTS_PATTERN", "classify"]
 
-_KINDS = {host: ("sandbox", p) for p, host in SANDBOX_HOSTS.items()} | {
-    host: ("production", p) for p, host in PRODUCTION_HOSTS.items()
-}
+#: A dot as a URL may spell it before the client maps it (UTS-46 full stops).
+_DOT = "[.\uff0e\u3002\uff61]"
 
 #: Any http(s) URL on one of the owned hosts (a trailing dot and a port allowed).
 HOSTS_PATTERN = re.compile(
-    r"^https?://(?:" + "|".join(re.escape(h) for h in _KINDS) + r")\.?(?::\d+)?(?:[/?#]|$)",
+    r"^https?://(?:"
+    + "|".join(
+        _DOT.join(map(re.escape, h.split(".")))
+        for h in (*SANDBOX_HOSTS.values(), *PRODUCTION_HOSTS.values())
+    )
+    + rf"){_DOT}?(?::\d+)?(?:[/?#]|$)",
     re.IGNORECASE,
 )
-
-
-def classify(host: str | None) -> tuple[str, str] | None:
-    """``("sandbox" | "production", provider)`` for an owned host, else ``None``."""
-    # A trailing dot names the same host (a fully qualified name); hosts are case-blind.
-    return _KINDS.get((host or "").rstrip(".").lower())

@@ -20,7 +20,7 @@ import click
 
 from .._constants import DEFAULT_PROFILE, DEFAULT_TIMEOUT, PROFILES, PROVIDERS
 from ..errors import UsageError
-from ._suite import credential_options
+from ._suite import Seconds, credential_options
 
 __all__ = ["cassettes", "record"]
 
@@ -42,10 +42,10 @@ __all__ = ["cassettes", "record"]
 @credential_options
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=Seconds(0.1),
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="seconds per request",
+    help="seconds per exchange, from connecting to the last byte of the answer",
 )
 @click.option(
     "--seed",
@@ -66,6 +66,8 @@ def record(
     seed: int, allow_production: bool, no_progress: bool,
 ) -> None:  # fmt: skip
     """Record PROVIDER's scenario catalogue, setup calls included, into a scrubbed cassette."""
+    from .._files import check_writable
+    from .._hosts import guard_production
     from ..cassettes import record as record_catalogue
     from ..cassettes import write_recording
     from ..reports.console import ConsoleReporter
@@ -74,6 +76,10 @@ def record(
 
     if simulator == (base_url is not None):
         raise UsageError("give --base-url URL or --simulator (not both)")
+    if base_url is not None:
+        guard_production(provider, base_url, allow_production)
+    # Before the first request: a cassette that could not be saved must not cost a capture.
+    check_writable(out, option="out")
     credentials = Credentials.resolve(
         server_key=server_key, client_key=client_key, client_id=client_id,
         client_secret=client_secret,

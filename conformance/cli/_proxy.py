@@ -5,32 +5,37 @@
 
 The first line printed is the proxy's base URL (useful with ``--port 0``); then
 one line per exchange, with every finding under it as it happens. Ctrl-C or
-SIGTERM stops it: it prints a verdict, writes the reports and exits 0 when no
-exchange broke the contract, 1 when one did (or the upstream gave no answer),
-2 when it could not start (one line: a bad upstream URL, a busy port, a report
-path that cannot be written, the production guard).
+SIGTERM stops it (an exchange in flight gets a few seconds): it prints a verdict,
+writes the reports and exits 0 when no exchange broke the contract, 1 when one
+did (or the upstream gave no answer, or no exchange of a provider operation went
+through at all, unless ``--allow-empty``), 2 when it could not start (one line: a
+bad upstream URL, a busy port, a report path that cannot be written, the
+production guard).
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from .._files import check_writable
 from ..errors import InputError, UsageError
 from ._serve import serve_app, serving_options
+from ._suite import Seconds
 
 if TYPE_CHECKING:
+    from ..proxy import TrafficLog
     from ..suite import Report
 
 __all__ = ["proxy"]
 
 DEFAULT_TIMEOUT = 30.0
+#: Seconds an exchange in flight may still take once the proxy is told to stop.
+GRACE = 2.0
 
 
 @click.command()
@@ -51,10 +56,10 @@ DEFAULT_TIMEOUT = 30.0
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=Seconds(0.1),
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="seconds to wait for the upstream; then the client gets 504",
+    help="seconds for the whole upstream exchange; then the client gets 504",
 )
 @click.option(
     "--report-json",
@@ -71,10 +76,16 @@ DEFAULT_TIMEOUT = 30.0
     is_flag=True,
     help="allow the provider's production host (your traffic moves real money)",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="exit 0 when no exchange of a provider operation went through the proxy "
+    "(by default such a run fails: nothing was judged)",
+)
 def proxy(
     provider: str, upstream: str, host: str, port: int, profile: str, timeout: float,
-    report_json: str | None, junit: str | None, allow_production: bool,
-) -> None:  # fmt: skip  # fmt: skip
+    report_json: str | None, junit: str | None, allow_production: bool, allow_empty: bool,
+) -> None:  # fmt: skip
     """Forward PROVIDER traffic to --upstream, validating every request and response.
 
     Point your integration's provider base URL at the proxy. Answers come back
@@ -83,44 +94,70 @@ def proxy(
     """
     from ..proxy import ProxyApp, TrafficLog, upstream_label
 
+    _guard_production(provider, upstream, allow_production)
     label = upstream_label(upstream)
-    _guard_production(provider, label, allow_production)
-    for option, path in (("--report-json", report_json), ("--junit", junit)):
+    for option, path in (("report-json", report_json), ("junit", junit)):
         if path is not None:
-            _check_writable(option, path)
+            check_writable(path, option=option)
     log = TrafficLog()
     app = ProxyApp(provider, label, profile=profile, timeout=timeout, log=log)
-    # No Server or Date header of uvicorn's own: the client gets the upstream's.
-    serve_app(app, host, port, lifespan="on", server_header=False, date_header=False)
+    # No Server or Date header of uvicorn's own: the client gets the upstream's. On
+    # SIGTERM an exchange in flight gets a few seconds, then is dropped: CI stops on time.
+    serve_app(
+        app, host, port, lifespan="on", server_header=False, date_header=False,
+        timeout_graceful_shutdown=GRACE,
+    )  # fmt: skip
     report = app.recorder.finish()
+    if not allow_empty:
+        require_traffic(report, log)
     log.verdict(report)
     _write_reports(report, report_json, junit)
     sys.exit(report.exit_code)
 
 
+def require_traffic(report: Report, log: TrafficLog) -> None:
+    """A run through which no exchange of a provider operation went fails (one case, one line).
+
+    A CI gate whose integration never talked to the proxy has judged nothing: that is
+    not green. ``--allow-empty`` accepts it.
+    """
+    from ..suite import CaseResult, Finding, Kind, Outcome
+
+    if any(r.exchanges for r in report.results if r.outcome is not Outcome.SKIPPED):
+        return
+    provider = report.provider
+    reason = (
+        f"no exchange of a {provider} operation went through the proxy, so nothing was judged "
+        "(point the integration at the proxy, or pass --allow-empty to accept this)"
+    )
+    case = CaseResult(f"{provider}.proxy.traffic", Kind.TRAFFIC, "traffic through the proxy")
+    case.note = reason
+    case.fail(
+        Finding(
+            check=f"{provider}.proxy.traffic",
+            message=reason,
+            expected=f"at least one exchange of a {provider} operation",
+            actual="none",
+        )
+    )
+    report.results.append(case)
+    log.note(f"capture-conformance proxy: {reason}")
+
+
 def _guard_production(provider: str, upstream: str, allow: bool) -> None:
     """The proxy sends nothing of its own, but it forwards whatever the client sends."""
-    from ..suite import guard_production
-    from ..suite._target import SANDBOX_HOSTS
+    from .._hosts import SANDBOX_HOSTS, guard_production
 
     try:
-        guard_production(provider, upstream, allow)
-    except UsageError:
+        guard_production(provider, upstream, allow, option="upstream")
+    except UsageError as exc:
+        if exc.option != "allow-production":
+            raise  # not the guard's refusal: an upstream the client cannot use
         raise UsageError(
             f"{upstream} is {provider}'s production host and the traffic you send through "
             f"the proxy moves real money; use the sandbox (https://{SANDBOX_HOSTS[provider]}) "
             "or pass --allow-production"
         ) from None
-
-
-def _check_writable(option: str, path: str) -> None:
-    """Refuse at start a report path that could not be written at the end."""
-    target = Path(path)  # a directory is refused by click (dir_okay=False)
-    folder = target.parent
-    if not folder.is_dir():
-        raise UsageError(f"{option} {path!r}: folder {str(folder)!r} does not exist")
-    if not os.access(target if target.exists() else folder, os.W_OK):
-        raise UsageError(f"{option} {path!r} is not writable")
 
 
 def _write_reports(report: Report, report_json: str | None, junit: str | None) -> None:

@@ -6,15 +6,17 @@
         --examples 50 --seed 7 --report-json report.json --junit junit.xml
 
 Exit codes: 0 conformant, 1 violations found, 2 could not run (bad arguments, a
-target that cannot be reached, credentials refused on setup, the production guard).
+target that cannot be reached, credentials refused on setup, the production guard,
+a run the time limit stopped before every case ran to its end).
 """
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,7 +31,41 @@ from .._constants import (
 )
 from ..errors import InputError, UsageError
 
-__all__ = ["check", "run"]
+__all__ = ["Seconds", "check", "credential_options", "run"]
+
+
+if TYPE_CHECKING:  # click 8.3 made ParamType generic; older clicks cannot subscript it
+    _ParamType = click.ParamType[float, Any]
+else:
+    _ParamType = click.ParamType
+
+
+class Seconds(_ParamType):
+    """A finite number of seconds from *minimum* to a day: ``nan``, ``inf`` and ``1e309`` are not.
+
+    (click's ``FloatRange`` lets ``nan`` through: it compares false with every bound.)
+    """
+
+    name = "seconds"
+
+    def __init__(self, minimum: float) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..suite._target import MAX_SECONDS
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not (math.isfinite(number) and self.minimum <= number <= MAX_SECONDS):
+            self.fail(
+                f"must be a number of seconds from {self.minimum:g} to {MAX_SECONDS:g}; "
+                f"got {value!r}",
+                param,
+                ctx,
+            )
+        return number
 
 
 def _suite_options(func: Any) -> Any:
@@ -45,8 +81,9 @@ def _suite_options(func: Any) -> Any:
                      "(glob patterns allowed; repeatable)"),
         click.option("--skip", multiple=True, metavar="ID",
                      help="skip these scenario/case or rule ids (glob patterns; repeatable)"),
-        click.option("--time-limit", type=click.FloatRange(min=1), default=DEFAULT_TIME_LIMIT,
-                     show_default=True, help="seconds; stops the whole run"),
+        click.option("--time-limit", type=Seconds(1), default=DEFAULT_TIME_LIMIT,
+                     show_default=True, help="seconds; stops the whole run, which then fails "
+                     "(exit 2) naming the cases it did not reach"),
         click.option("--report-json", type=click.Path(dir_okay=False, writable=True),
                      help="write the JSON report (schema: specs/report.schema.json)"),
         click.option("--junit", type=click.Path(dir_okay=False, writable=True),
@@ -79,8 +116,8 @@ def credential_options(func: Any) -> Any:
               "scenario catalogue answered from the recording (repeatable; a folder means "
               "every cassette in it)")  # fmt: skip
 @credential_options
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT,
-              show_default=True, help="seconds per request")  # fmt: skip
+@click.option("--timeout", type=Seconds(0.1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="seconds per exchange, connecting to the answer's last byte")  # fmt: skip
 @click.option("--authorizations", type=click.Path(dir_okay=False),
               help="JSON/YAML list of pre-authorized {id, amount} (for 3DS targets)")  # fmt: skip
 @click.option("--allow-production", is_flag=True,
@@ -104,6 +141,7 @@ def check(
     if base_url is None:
         raise UsageError("give --base-url URL (a live target) or --cassette PATH (a recording)")
     guard_production(provider, base_url, allow_production)
+    check_report_paths(common)
     credentials = Credentials.resolve(
         server_key=server_key, client_key=client_key, client_id=client_id,
         client_secret=client_secret,
@@ -124,6 +162,7 @@ def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, com
 
     if base_url is not None:
         raise UsageError("give --base-url or --cassette, not both")
+    check_report_paths(common)
     options = _options(common, scenarios_only=True)
 
     def targets() -> Any:
@@ -139,6 +178,7 @@ def run(**common: Any) -> None:
     from ..simulators import create
     from ..suite import Target
 
+    check_report_paths(common)
     options = _options(common)
 
     def targets() -> Any:
@@ -146,6 +186,16 @@ def run(**common: Any) -> None:
             yield Target(provider, app=create(provider).app, profile=options.profile)
 
     _execute(targets, options, common)
+
+
+def check_report_paths(common: dict[str, Any]) -> None:
+    """Refuse a report path that could not be written, before any request is sent."""
+    from .._files import check_writable
+
+    for option in ("report-json", "junit"):
+        path = common[option.replace("-", "_")]
+        if path:
+            check_writable(path, option=option)
 
 
 def _options(common: dict[str, Any], **extra: Any) -> Any:

@@ -10,8 +10,11 @@ method and path (``specs/<provider>``), the request checked with
 forwarded, so the client sees the provider's own error.
 
 When no answer comes, the client gets one from the proxy: 502 when the upstream
-cannot be reached (504 when it did not answer in time), a JSON body
-``{"error": "..."}`` saying why. Bodies are read whole, in both directions: the
+cannot be reached (504 when the whole exchange did not end within the timeout,
+a slow drip included; 503 when the proxy stopped before it ended), a JSON body
+``{"error": "..."}`` saying why. An answer whose body does not decode as its
+``Content-Encoding`` says goes to the client unchanged and is a
+``<provider>.transport`` finding. Bodies are read whole, in both directions: the
 capture APIs exchange small JSON documents.
 
 >>> import asyncio, httpx
@@ -31,6 +34,7 @@ capture APIs exchange small JSON documents.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Set
@@ -44,9 +48,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .._hosts import target_url
 from ..errors import UsageError
 from ..suite import Exchange, Finding
-from ..suite._target import error_line
+from ..suite._target import error_line, undecodable
 from ..validator import Validator
 from ..violations import Violation
 from ._log import TrafficLog
@@ -77,21 +82,19 @@ def upstream_label(url: str) -> str:
     ...
     conformance.errors.UsageError: --upstream must be an http(s) URL; got 'api.sandbox.midtrans.com'
     """
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
-        raise UsageError(f"--upstream must be an http(s) URL; got {url!r}")
-    if parts.username is not None or parts.password is not None:
+    parsed = target_url(url, option="upstream")
+    if parsed.userinfo:
         raise UsageError(
             "--upstream must not carry credentials (user:password@); "
             "the client's own Authorization header is forwarded"
         )
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    netloc = host if port is None else f"{host}:{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    # The host as the client will connect to it (IDNA-encoded), so that every request
+    # the proxy forwards can be sent: an upstream it cannot encode never gets this far.
+    host = parsed.raw_host.decode("ascii")
+    host = f"[{host}]" if ":" in host else host
+    netloc = host if parsed.port is None else f"{host}:{parsed.port}"
+    path = parsed.raw_path.decode("ascii").partition("?")[0].rstrip("/")
+    return urlunsplit((parsed.scheme, netloc, path, "", ""))
 
 
 def _drop(headers: list[tuple[bytes, bytes]], also: Set[str]) -> list[tuple[bytes, bytes]]:
@@ -166,7 +169,8 @@ class ProxyApp:
         headers = _drop(list(incoming.headers.raw), {"host", "content-length"})
         body = await incoming.body()
         started = time.perf_counter()
-        forwarded, response, reply, error = await self._send(method, target, headers, body)
+        forwarded, response, reply, problem = await self._send(method, target, headers, body)
+        error = problem if isinstance(problem, str) else None
         elapsed = time.perf_counter() - started
         matched = None if forwarded is None else self.validator.spec.match(method, path)
         findings: list[Finding] = []
@@ -180,6 +184,8 @@ class ProxyApp:
             if self._prefixed:
                 sent = httpx.Request(method, "http://proxy" + target, headers=headers, content=body)
             exchange.violations = self._judge(operation.name, sent, response)
+            if isinstance(problem, Violation):
+                exchange.violations.insert(0, problem)
             title = f"{operation.method} {operation.path} through the proxy"
             findings = self.recorder.judged(exchange, title)
         if self.log is not None:
@@ -190,19 +196,27 @@ class ProxyApp:
 
     async def _send(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
-    ) -> tuple[httpx.Request | None, httpx.Response | None, Response, str | None]:
-        """Forward; returns the request sent, the upstream's answer, the reply, why none came."""
+    ) -> tuple[httpx.Request | None, httpx.Response | None, Response, str | Violation | None]:
+        """Forward; returns the request sent, the upstream's answer, the reply, and what went
+        wrong: why no answer came, or the violation of an answer that does not decode."""
         forwarded: httpx.Request | None = None
         try:
             forwarded = httpx.Request(method, self.upstream + target, headers=headers, content=body)
-            answer = await self.client.send(forwarded, stream=True)
-            try:
-                raw = b"".join([chunk async for chunk in answer.aiter_raw()])
-            finally:
-                await answer.aclose()
-        except httpx.TimeoutException:
+            # httpx's timeouts bound each read; this bounds the whole exchange (a slow drip).
+            async with asyncio.timeout(self.timeout):
+                answer = await self.client.send(forwarded, stream=True)
+                try:
+                    raw = b"".join([chunk async for chunk in answer.aiter_raw()])
+                finally:
+                    await answer.aclose()
+        except (httpx.TimeoutException, TimeoutError):
             error = f"the upstream did not answer within {self.timeout:g} s"
             return forwarded, None, _error(504, f"{error} ({self.upstream})"), error
+        except asyncio.CancelledError:
+            # The proxy is stopping (SIGTERM) and its grace period is over: the client
+            # is told so, the exchange is recorded unanswered, no traceback is logged.
+            error = "the proxy stopped before the upstream answered"
+            return forwarded, None, _error(503, f"{error} ({self.upstream})"), error
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = f"cannot reach the upstream: {error_line(exc)}"
             return forwarded, None, _error(502, f"{error} ({self.upstream})"), error
@@ -215,7 +229,25 @@ class ProxyApp:
         if method != "HEAD":
             kept.insert(0, (b"content-length", str(len(raw)).encode()))
         reply.raw_headers = kept
-        return forwarded, _readable(answer, raw), reply, None
+        readable, broken = self._readable(answer, raw)
+        return forwarded, readable, reply, broken
+
+    def _readable(
+        self, answer: httpx.Response, raw: bytes
+    ) -> tuple[httpx.Response, Violation | None]:
+        """The answer for the validator: *raw* decoded as its Content-Encoding says.
+
+        Bytes that do not decode as announced are judged as they came, and the
+        exchange gets a ``<provider>.transport`` violation (the client gets them
+        unchanged: it is the client that would fail to read them).
+        """
+        try:
+            readable = httpx.Response(
+                answer.status_code, headers=answer.headers, content=raw, request=answer.request
+            )
+        except httpx.DecodingError as exc:
+            return undecodable(self.validator.provider, answer, raw, exc)
+        return readable, None
 
     def _judge(
         self, operation: str, request: httpx.Request, response: httpx.Response | None
@@ -232,17 +264,3 @@ class ProxyApp:
                 )
             ]
         return found
-
-
-def _readable(answer: httpx.Response, raw: bytes) -> httpx.Response:
-    """The upstream's answer for the validator: *raw* decoded as its Content-Encoding says."""
-    try:
-        return httpx.Response(
-            answer.status_code, headers=answer.headers, content=raw, request=answer.request
-        )
-    except httpx.DecodingError:
-        # Judge the bytes that came when they do not decode as announced.
-        plain = [(k, v) for k, v in answer.headers.raw if k.lower() != b"content-encoding"]
-        return httpx.Response(
-            answer.status_code, headers=plain, content=raw, request=answer.request
-        )

@@ -56,6 +56,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "conformance(profile=...): settings for the capture-conformance fixtures of this test",
     )
+    from ._settings import check_profile
+
+    check_profile(config)  # a bad ini value stops the run at once, as a bad option does
     if config.getoption("capture_conformance") or config.getini("capture_conformance"):
         from ._suite import SuitePlugin
 

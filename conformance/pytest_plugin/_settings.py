@@ -18,7 +18,14 @@ import pytest
 from .._constants import PROFILES, PROVIDERS
 from ..errors import ConformanceError, UsageError
 
-__all__ = ["SUITE_OPTIONS", "SuiteSettings", "add_options", "read_settings", "usage_message"]
+__all__ = [
+    "SUITE_OPTIONS",
+    "SuiteSettings",
+    "add_options",
+    "check_profile",
+    "read_settings",
+    "usage_message",
+]
 
 #: ``(ini name = option dest, flag, argparse settings, help)`` of every suite setting.
 SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
@@ -152,7 +159,9 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         DEFAULT_TIME_LIMIT,
         DEFAULT_TIMEOUT,
     )
-    from ..suite import Credentials, SuiteOptions, guard_production, load_authorizations
+    from .._hosts import guard_production
+    from ..suite import Credentials, SuiteOptions, load_authorizations
+    from ..suite._target import check_seconds
 
     examples = _number(config, "conformance_examples", int)
     seed = _number(config, "conformance_seed", int)
@@ -164,6 +173,12 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         if base_url:
             allow = bool(_value(config, "conformance_allow_production"))
             guard_production(provider, base_url, allow)
+        # (examples and seed are checked by SuiteOptions, as for check)
+        _in_range("concurrency", concurrency, 1, 16)  # as check --concurrency
+        if timeout is not None:
+            timeout = check_seconds(timeout, option="timeout")
+        if time_limit is not None:
+            time_limit = check_seconds(time_limit, option="time-limit", minimum=0.001)
         options = SuiteOptions(
             profile=profile,
             examples=DEFAULT_EXAMPLES if examples is None else examples,
@@ -190,3 +205,24 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
 
 
 _CREDENTIALS = ("server_key", "client_key", "client_id", "client_secret")
+
+
+def _in_range(option: str, value: int | None, low: int, high: int) -> None:
+    """A whole-number setting outside *low*..*high*: the usage error the CLI gives."""
+    if value is not None and not low <= value <= high:
+        raise UsageError(f"{{option}} must be from {low} to {high}; got {value}", option=option)
+
+
+def check_profile(config: pytest.Config) -> None:
+    """Refuse at startup an ini ``conformance_profile`` that is no profile.
+
+    The command-line option has ``choices`` (argparse refuses a bad one at once);
+    the ini value would otherwise fail only in the first test that reads it.
+    """
+    if config.getoption("--conformance-profile") is not None:
+        return  # the option wins, and argparse checked it
+    profile = config.getini("conformance_profile")
+    if profile not in PROFILES:
+        raise pytest.UsageError(
+            f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
+        )

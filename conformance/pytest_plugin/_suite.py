@@ -4,8 +4,10 @@
 
 The suite runs **once per pytest run**, at session start, in the main process
 (the xdist controller under ``-n``), exactly as ``capture-conformance check``
-would run it; a target that cannot be reached, refused credentials, a bad URL
-or the production guard stop the run there with one ``ERROR:`` line (exit 4).
+would run it; a target that cannot be reached, refused credentials, a bad URL,
+a bad setting or the production guard stop the run there with one ``ERROR:``
+line (exit 4). A run the time limit stopped skips the cases it did not reach
+and fails the session (exit 1), naming them.
 Its results are then collected as test items (:mod:`._items`), one
 per scenario, property or stateful run and one per rule the kit knows for the
 provider, with stable ids::
@@ -165,6 +167,22 @@ class SuitePlugin:
         session.ihook.pytest_collectreport(
             report=pytest.CollectReport(top.nodeid, "passed", None, list(collected))
         )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """A run the time limit stopped is not a pass, whatever its items say: exit 1."""
+        report = self._report
+        if report is None or hasattr(self.config, "workerinput") or not report.interrupted:
+            return
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "capture-conformance: the run did not end, so it does not pass: "
+                + self._redactor([report])(report.interrupted),
+                red=True,
+            )
 
     # -- what the items read (conformance.pytest_plugin._items) ------------------------
     def report(self) -> Report:

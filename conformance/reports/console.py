@@ -70,7 +70,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def verdict(report: Report) -> str:
-    """One line: the provider, PASSED/FAILED/ERROR, what happened, the exit code."""
+    """One line: the provider, PASSED/FAILED/ERROR/INTERRUPTED, what happened, the exit code.
+
+    INTERRUPTED (exit 2) is a run the time limit stopped with nothing failed so
+    far; the line ends with the cases it did not run to their end.
+    """
     return "".join(_verdict_parts(report))
 
 
@@ -86,6 +90,10 @@ def _verdict_parts(report: Report) -> tuple[str, str, str]:
     if report.exit_code == 1:
         errors = _plural(counts["errors"], "error finding")
         what = f"not conformant: {counts['failed']} of {counts['cases']} cases failed, {errors}"
+    elif report.exit_code == 2 and not counts["error"]:
+        # Stopped by the time limit: what ran passed, but not everything ran. Not a pass.
+        word = "INTERRUPTED"
+        what = f"not run to its end: {counts['passed']} of {counts['cases']} cases passed"
     elif report.exit_code == 2:
         noted = next((r.note for r in report.results if r.outcome is Outcome.ERROR), "")
         what = f"could not run: {_plural(counts['error'], 'case')} could not run to its end"

@@ -13,7 +13,12 @@ What it keeps of httpx's transport:
 * keep-alive connections, one per thread and origin (the suite's concurrent
   cases run on threads), and a connection the server closed while idle is
   noticed before it is reused, as httpcore does;
-* the per-request timeouts of ``request.extensions["timeout"]``;
+* the timeouts of ``request.extensions["timeout"]``, with one difference: the
+  largest of them bounds the *whole* exchange, from connecting to the last byte
+  of the answer, not each socket operation. A server that drips a byte every
+  half second never lets a single read time out; a watchdog thread shuts such
+  an exchange's socket at its deadline, and the caller gets
+  :class:`~httpx.ReadTimeout` (or :class:`~httpx.WriteTimeout`) on time;
 * httpx's exception classes, so that callers see the same errors:
   :class:`httpx.ConnectError`/:class:`~httpx.ConnectTimeout` before the
   request is sent, :class:`~httpx.ReadTimeout`/:class:`~httpx.WriteTimeout`,
@@ -22,15 +27,21 @@ What it keeps of httpx's transport:
 * certificate checks with httpx's default SSL context.
 
 It sends exactly the request's headers (``Host`` and ``Content-Length`` come
-from :class:`httpx.Request`) and nothing of its own.
+from :class:`httpx.Request`) and nothing of its own. An answer whose body does
+not decode as its ``Content-Encoding`` says comes back unread, so that the
+caller's ``read()`` raises :class:`~httpx.DecodingError` and can judge the bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import itertools
 import select
+import socket
 import ssl
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -58,21 +69,42 @@ class HTTPClientTransport(httpx.BaseTransport):
         self._lock = threading.Lock()
         self._every: list[http.client.HTTPConnection] = []
         self._ssl: ssl.SSLContext | None = None
+        self._watchdog = _Watchdog()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        conn = self._connection((url.scheme, url.host, url.port or _PORTS[url.scheme]))
+        budget = max((t for t in timeouts.values() if t is not None), default=None)
+        deadline = None if budget is None else time.monotonic() + budget
+        # The host as the client encodes it (IDNA), as httpx's own transport connects.
+        host = url.raw_host.decode("ascii")
+        conn = self._connection((url.scheme, host, url.port or _PORTS[url.scheme]))
         if conn.sock is None:
-            conn.timeout = timeouts.get("connect")
+            conn.timeout = _left(deadline, timeouts.get("connect"))
             try:
                 conn.connect()
             except OSError as exc:
                 timed_out = isinstance(exc, TimeoutError)
                 connect = httpx.ConnectTimeout if timed_out else httpx.ConnectError
                 raise connect(_text(exc, "cannot connect"), request=request) from exc
+        key = self._watchdog.watch(conn, deadline)
         try:
-            _set_timeout(conn, timeouts.get("write"))
+            return self._exchange(conn, request, timeouts, deadline, key, budget)
+        finally:
+            self._watchdog.release(key)
+
+    def _exchange(
+        self,
+        conn: http.client.HTTPConnection,
+        request: httpx.Request,
+        timeouts: dict[str, Any],
+        deadline: float | None,
+        key: int,
+        budget: float | None,
+    ) -> httpx.Response:
+        url = request.url
+        try:
+            _set_timeout(conn, _left(deadline, timeouts.get("write")))
             conn.putrequest(
                 request.method, url.raw_path.decode("ascii"),
                 skip_host=True, skip_accept_encoding=True,
@@ -82,25 +114,37 @@ class HTTPClientTransport(httpx.BaseTransport):
             conn.endheaders(request.content or None)
         except OSError as exc:
             conn.close()
-            write = httpx.WriteTimeout if isinstance(exc, TimeoutError) else httpx.WriteError
-            raise write(_text(exc, "cannot send"), request=request) from exc
+            if isinstance(exc, TimeoutError) or self._watchdog.expired(key):
+                raise httpx.WriteTimeout(_late(budget), request=request) from exc
+            raise httpx.WriteError(_text(exc, "cannot send"), request=request) from exc
         try:
-            _set_timeout(conn, timeouts.get("read"))
+            _set_timeout(conn, _left(deadline, timeouts.get("read")))
             answer = conn.getresponse()
             body = answer.read()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
+            if self._watchdog.expired(key):
+                raise httpx.ReadTimeout(_late(budget), request=request) from exc
             raise _read_error(exc, request) from exc
-        return httpx.Response(
-            answer.status,
-            headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.getheaders()],
-            content=body,
-            request=request,
-            extensions={
-                "http_version": b"HTTP/1.0" if answer.version == 10 else b"HTTP/1.1",
-                "reason_phrase": answer.reason.encode("latin-1", "replace"),
-            },
-        )
+        if self._watchdog.expired(key):  # cut off at the deadline: the body may be short
+            conn.close()
+            raise httpx.ReadTimeout(_late(budget), request=request)
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.getheaders()]
+        extensions = {
+            "http_version": b"HTTP/1.0" if answer.version == 10 else b"HTTP/1.1",
+            "reason_phrase": answer.reason.encode("latin-1", "replace"),
+        }
+        try:
+            return httpx.Response(
+                answer.status, headers=headers, content=body, request=request,
+                extensions=extensions,
+            )  # fmt: skip
+        except httpx.DecodingError:
+            # Left unread: the caller's read() meets the same error, and the bytes stay.
+            return httpx.Response(
+                answer.status, headers=headers, stream=httpx.ByteStream(body), request=request,
+                extensions=extensions,
+            )  # fmt: skip
 
     def _connection(self, origin: _Origin) -> http.client.HTTPConnection:
         """This thread's connection to *origin*; a fresh one if the server closed it."""
@@ -133,6 +177,90 @@ class HTTPClientTransport(httpx.BaseTransport):
             every, self._every = self._every, []
         for conn in every:
             conn.close()
+        self._watchdog.close()
+
+
+class _Watchdog:
+    """Shuts down the socket of an exchange still running at its deadline.
+
+    One thread for the transport, started on first use, asleep while nothing is
+    watched: a socket timeout bounds one read, this bounds the exchange.
+    """
+
+    #: Longest sleep between checks, so a deadline sooner than the one slept for is kept.
+    TICK = 0.1
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: dict[int, tuple[float, http.client.HTTPConnection]] = {}
+        self._expired: set[int] = set()
+        self._keys = itertools.count(1)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def watch(self, conn: http.client.HTTPConnection, deadline: float | None) -> int:
+        key = next(self._keys)
+        if deadline is None:
+            return key
+        with self._cond:
+            self._due[key] = (deadline, conn)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="conformance-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif len(self._due) == 1:
+                self._cond.notify()
+        return key
+
+    def release(self, key: int) -> None:
+        with self._cond:
+            self._due.pop(key, None)
+            self._expired.discard(key)
+
+    def expired(self, key: int) -> bool:
+        with self._cond:
+            return key in self._expired
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                now = time.monotonic()
+                for key, (deadline, conn) in list(self._due.items()):
+                    if deadline <= now:
+                        del self._due[key]
+                        self._expired.add(key)
+                        _cut(conn)
+                soonest = min((d for d, _ in self._due.values()), default=now + self.TICK)
+                self._cond.wait(max(0.0, min(soonest - now, self.TICK)))
+
+
+def _cut(conn: http.client.HTTPConnection) -> None:
+    """Unblock whatever waits on *conn*'s socket: it reads end of file, or fails to write."""
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _left(deadline: float | None, seconds: float | None) -> float | None:
+    """The smaller of *seconds* and what is left until *deadline* (a little, if none is)."""
+    if deadline is None:
+        return seconds
+    left = max(deadline - time.monotonic(), 0.001)
+    return left if seconds is None else min(seconds, left)
+
+
+def _late(budget: float | None) -> str:
+    return f"the exchange took longer than {budget:g} s" if budget else "timed out"
 
 
 _PORTS = {"http": 80, "https": 443}

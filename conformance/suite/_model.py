@@ -31,7 +31,7 @@ from ..specs import check_choice
 from ..violations import Severity
 from ._results import CaseResult, Exchange, Finding, Kind, Outcome
 from ._setup import Authorization, Setup
-from ._target import Target
+from ._target import Target, check_seconds
 
 __all__ = [
     "Case",
@@ -74,10 +74,7 @@ class SuiteOptions:
             raise UsageError(
                 f"{{option}} must be at least 1; got {self.examples}", option="examples"
             )
-        if self.time_limit <= 0:
-            raise UsageError(
-                f"{{option}} must be positive; got {self.time_limit}", option="time-limit"
-            )
+        check_seconds(self.time_limit, option="time-limit", minimum=0.001)
         if self.concurrency < 1:
             raise UsageError(
                 f"{{option}} must be at least 1; got {self.concurrency}", option="concurrency"

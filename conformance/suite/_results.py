@@ -123,14 +123,21 @@ class Report:
     examples: int
     results: list[CaseResult] = field(default_factory=list)
     duration: float = 0.0
+    #: Why the run stopped before its end (the time limit, and the cases it cut), or None.
     interrupted: str | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 conformant, 1 violations found (errors or failed cases), 2 could not run."""
-        if any(r.outcome is Outcome.ERROR for r in self.results) and not self.failed:
+        """0 conformant, 1 violations found (errors or failed cases), 2 could not run.
+
+        A run the time limit stopped (:attr:`interrupted`) did not check everything:
+        it is never 0; 1 when what it did check failed, else 2.
+        """
+        if self.failed:
+            return 1
+        if self.interrupted or any(r.outcome is Outcome.ERROR for r in self.results):
             return 2
-        return 1 if self.failed else 0
+        return 0
 
     @property
     def failed(self) -> list[CaseResult]:

@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 DEFAULT_AMOUNT = 100_000
+#: The largest amount an authorizations file may give: a signed 64-bit integer, what the
+#: providers' amount fields hold (JSON numbers past it lose precision in most clients).
+MAX_AMOUNT = 2**63 - 1
 MIDTRANS_CARD = {
     "card_number": "4811 1111 1111 1114",
     "card_exp_month": "12",
@@ -57,25 +60,37 @@ class Authorization:
 
 
 def load_authorizations(path: str) -> list[Authorization]:
-    """Read ``[{"id": ..., "amount": ..., "currency": "IDR"}, ...]`` from a JSON or YAML file."""
+    """Read ``[{"id": ..., "amount": ..., "currency": "IDR"}, ...]`` from a JSON or YAML file.
+
+    Every entry needs a non-empty ``id`` and a whole, positive ``amount`` (not
+    ``true``, not ``1.9``: an amount the kit would round is not the one authorized).
+    Anything else is an :class:`InputError` of one line naming the file.
+    """
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.safe_load(Path(path).read_bytes().decode("utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read authorizations file {path!r}: {exc.strerror}") from None
-    except yaml.YAMLError:
+    except UnicodeDecodeError:
+        raise InputError(f"authorizations file {path!r} is not UTF-8 text") from None
+    except (yaml.YAMLError, RecursionError, ValueError):
         raise InputError(f"authorizations file {path!r} is not JSON or YAML") from None
     if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
         raise InputError(f"authorizations file {path!r} must hold a list of objects")
-    try:
-        return [
-            Authorization(str(x["id"]), int(x["amount"]), str(x.get("currency", "IDR")))
-            for x in raw
-        ]
-    except (KeyError, TypeError, ValueError):
-        raise InputError(
-            f"each entry of {path!r} needs an id and an integer amount, e.g. "
-            '{"id": "be4f3e44-...", "amount": 100000}'
-        ) from None
+    wanted = (
+        f"each entry of {path!r} needs an id and a whole amount from 1 to {MAX_AMOUNT}, e.g. "
+        '{"id": "be4f3e44-...", "amount": 100000}'
+    )
+    found = []
+    for entry in raw:
+        given, amount, currency = entry.get("id"), entry.get("amount"), entry.get("currency", "IDR")
+        if not isinstance(given, str | int) or isinstance(given, bool) or not str(given).strip():
+            raise InputError(wanted)
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InputError(wanted)
+        if not 1 <= amount <= MAX_AMOUNT or not isinstance(currency, str):
+            raise InputError(wanted)
+        found.append(Authorization(str(given), amount, currency))
+    return found
 
 
 class Setup:

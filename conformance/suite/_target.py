@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import base64
 import json as _json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from starlette.types import ASGIApp
 
+from .._hosts import PRODUCTION_HOSTS, SANDBOX_HOSTS, guard_production, target_url
 from ..errors import UsageError
 from ..validator import Validator
+from ..violations import Violation
 from ._http_transport import HTTPClientTransport
 from ._results import Exchange
 from ._transport import SyncASGITransport
@@ -30,12 +32,15 @@ __all__ = [
     "SANDBOX_HOSTS",
     "Credentials",
     "Target",
+    "check_seconds",
     "error_line",
     "guard_production",
+    "undecodable",
 ]
 
-SANDBOX_HOSTS = {"midtrans": "api.sandbox.midtrans.com", "pivot": "api-stg.pivot-payment.com"}
-PRODUCTION_HOSTS = {"midtrans": "api.midtrans.com", "pivot": "api.pivot-payment.com"}
+#: The most seconds a timeout or time limit may be (a day): larger values, and
+#: ``nan``/``inf``, overflow the socket and timer calls they end up in.
+MAX_SECONDS = 86_400.0
 #: Made-up sandbox-shaped credentials; the simulators accept them.
 DEFAULT_CREDENTIALS = {
     "server_key": "SB-Mid-server-conformance-kit",
@@ -81,16 +86,25 @@ class Credentials:
         return "Basic " + base64.b64encode(f"{self.server_key}:".encode()).decode()
 
 
-def guard_production(provider: str, base_url: str, allow: bool) -> None:
-    """Refuse a provider's production host unless *allow*: the suite captures money."""
-    # A trailing dot names the same host (a fully qualified name).
-    host = (urlsplit(base_url).hostname or "").rstrip(".")
-    if host == PRODUCTION_HOSTS[provider] and not allow:
+def check_seconds(value: float, *, option: str, minimum: float = 0.1) -> float:
+    """*value* if it is a finite number of seconds from *minimum* to a day, else a usage error.
+
+    >>> check_seconds(float("nan"), option="timeout")
+    Traceback (most recent call last):
+    ...
+    conformance.errors.UsageError: --timeout must be a number of seconds from 0.1 to 86400; got nan
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        number = math.nan
+    else:
+        number = float(value)
+    if not (math.isfinite(number) and minimum <= number <= MAX_SECONDS):
         raise UsageError(
-            f"{base_url} is {provider}'s production host and the suite captures real money; "
-            f"use the sandbox (https://{SANDBOX_HOSTS[provider]}) or pass {{option}}",
-            option="allow-production",
+            f"{{option}} must be a number of seconds from {minimum:g} to {MAX_SECONDS:g}; "
+            f"got {value!r}",
+            option=option,
         )
+    return number
 
 
 class Target:
@@ -116,21 +130,13 @@ class Target:
     ) -> None:
         if (base_url is None) == (app is None):
             raise UsageError("give a target base URL or an in-process app, not both or neither")
-        if timeout <= 0:
-            raise UsageError(
-                f"{{option}} must be a positive number of seconds; got {timeout!r}",
-                option="timeout",
-            )
+        timeout = check_seconds(timeout, option="timeout", minimum=0.001)
         self.provider = provider
         self.validator = Validator(provider, profile=profile)
         self.credentials = credentials or Credentials.resolve()
         self.label = base_url or f"in-process {provider} simulator"
         if base_url is not None:
-            parts = urlsplit(base_url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise UsageError(
-                    f"{{option}} must be an http(s) URL; got {base_url!r}", option="base-url"
-                )
+            target_url(base_url)
             transport = transport or HTTPClientTransport()
             url = base_url.rstrip("/")
         else:
@@ -196,8 +202,14 @@ class Target:
         return url
 
     def send(self, operation: str, request: httpx.Request) -> Exchange:
-        """Send *request*, judge the answer against *operation*, never raise for the target."""
+        """Send *request*, judge the answer against *operation*, never raise for the target.
+
+        An answer whose body does not decode as its ``Content-Encoding`` says is
+        judged as the bytes that came, with a ``<provider>.transport`` violation.
+        """
         start = time.perf_counter()
+        response: httpx.Response | None = None
+        broken: Violation | None = None
         try:
             response = self._transport.handle_request(request)
             try:
@@ -208,9 +220,49 @@ class Target:
             return Exchange(operation, request, None, "timed out", time.perf_counter() - start)
         except httpx.TransportError as exc:
             return Exchange(operation, request, None, error_line(exc), time.perf_counter() - start)
+        except httpx.DecodingError as exc:
+            raw = _raw_bytes(response)
+            if response is None or raw is None:  # nothing kept to judge: no answer to show
+                elapsed = time.perf_counter() - start
+                return Exchange(operation, request, None, error_line(exc), elapsed)
+            response, broken = undecodable(self.provider, response, raw, exc)
         exchange = Exchange(operation, request, response, None, time.perf_counter() - start)
         exchange.violations = self.validator.validate_response(operation, response, request=request)
+        if broken is not None:
+            exchange.violations.insert(0, broken)
         return exchange
+
+
+def _raw_bytes(response: httpx.Response | None) -> bytes | None:
+    """The bytes of an answer whose decoding failed, when its stream can be read again."""
+    if response is None or not isinstance(response.stream, httpx.ByteStream):
+        return None
+    return b"".join(response.stream)
+
+
+def undecodable(
+    provider: str, response: httpx.Response, raw: bytes, error: Exception
+) -> tuple[httpx.Response, Violation]:
+    """*response* as the bytes that came (``Content-Encoding`` dropped), and the violation.
+
+    The check is ``<provider>.transport``: the answer is HTTP, but its body is not
+    what its headers say, so no client could read it.
+    """
+    said = response.headers.get("content-encoding", "")
+    plain = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
+    readable = httpx.Response(
+        response.status_code, headers=plain, content=raw, request=response.request,
+        extensions=response.extensions,
+    )  # fmt: skip
+    violation = Violation(
+        rule=f"{provider}.transport",
+        message=f"the body does not decode as its Content-Encoding ({said}) says: "
+        f"{error_line(error)}",
+        pointer="/headers/content-encoding",
+        expected=f"a body encoded as {said}",
+        actual=f"{len(raw)} bytes that do not decode as {said}",
+    )
+    return readable, violation
 
 
 def _dumps(value: Any) -> bytes:

@@ -85,11 +85,12 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
     report.results.extend(results)
     done = itertools.count(1)
     lock = threading.Lock()
+    cut: set[str] = set()  # cases the time limit kept from running to their end
 
     def run_one(case: Case, result: CaseResult) -> None:
         if time.monotonic() > deadline:
             result.outcome, result.note = Outcome.SKIPPED, "time limit reached"
-            report.interrupted = f"time limit of {options.time_limit:g} s reached"
+            cut.add(case.id)
         elif (note := target.begin_case(case.id)) is not None:
             result.outcome, result.note = Outcome.SKIPPED, note
         else:
@@ -98,7 +99,9 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
                 case.run(CaseContext(target, setup, selection, result, deadline, workers))
             except OutOfTime:
                 result.note = "stopped by the time limit"
-                report.interrupted = f"time limit of {options.time_limit:g} s reached"
+                if result.outcome is Outcome.PASSED:  # what it checked passed; not all of it
+                    result.outcome = Outcome.SKIPPED
+                cut.add(case.id)
             except SetupError as exc:
                 result.outcome, result.note = Outcome.ERROR, str(exc)
             result.duration = time.monotonic() - begun
@@ -119,7 +122,28 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
             for future in [pool.submit(run_one, *pair) for pair in together]:
                 future.result()
     report.duration = time.monotonic() - started
+    if cut:
+        report.interrupted = _interrupted(
+            options.time_limit, [c.id for c in selected if c.id in cut]
+        )
     return report
+
+
+#: Case ids an interruption names; more are counted.
+_NAMED = 10
+
+
+def _interrupted(limit: float, cut: Sequence[str]) -> str:
+    """Why the run stopped, and which cases it did not run to their end.
+
+    >>> _interrupted(2, ["pivot.a", "pivot.b"])
+    'time limit of 2 s reached; 2 cases not run to their end: pivot.a, pivot.b'
+    """
+    named = ", ".join(cut[:_NAMED]) + (
+        f" and {len(cut) - _NAMED} more" if len(cut) > _NAMED else ""
+    )
+    noun = "case" if len(cut) == 1 else "cases"
+    return f"time limit of {limit:g} s reached; {len(cut)} {noun} not run to their end: {named}"
 
 
 def _check_ids(provider: str, options: SuiteOptions, cases: Sequence[Case]) -> None:
