@@ -1,22 +1,32 @@
 """Requests and responses as the rules see them: parsed once, with what is known.
 
 The validator accepts :class:`httpx.Request` and :class:`httpx.Response`
-objects, or bare JSON bodies. A bare body has no headers: header rules are
-then skipped rather than failed (``headers is None``).
+objects, raw ``bytes`` bodies, or bare (already parsed) JSON bodies. A bare or
+raw body has no headers: header rules are then skipped rather than failed
+(``headers is None``). Every body is read by :mod:`conformance._json`, the
+kit's one JSON reader; a bare body is held to the same limits.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from ._json import JsonError, inspect_value, read
 from .violations import MISSING
 
-__all__ = ["NOT_JSON", "Message", "parse_json", "request_message", "response_message"]
+__all__ = [
+    "NOT_JSON",
+    "Message",
+    "body_message",
+    "parse_json",
+    "read_body",
+    "request_message",
+    "response_message",
+]
 
 
 class _NotJson:
@@ -28,23 +38,43 @@ class _NotJson:
 NOT_JSON: Any = _NotJson()
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A body as read: its value (``MISSING``, ``NOT_JSON`` or the document), why it
+    is not JSON, and the JSON pointers of names repeated within one object."""
+
+    value: Any
+    error: str | None = None
+    duplicates: tuple[str, ...] = ()
+
+
+def read_body(raw: bytes | bytearray | str) -> Body:
+    """*raw* read by the kit's JSON reader: empty is ``MISSING``, unreadable ``NOT_JSON``."""
+    if not raw or not raw.strip():
+        return Body(MISSING)
+    try:
+        document = read(raw)
+    except JsonError as exc:
+        return Body(NOT_JSON, str(exc))
+    return Body(document.value, None, document.duplicates)
+
+
 def parse_json(raw: bytes | str) -> Any:
     """The JSON document in *raw*, ``MISSING`` when empty, ``NOT_JSON`` when unreadable.
 
     Floats stay floats (``30000.0`` is not folded into an int), which rules need
     to tell a decimal literal from an integer one.
     """
-    if not raw or not raw.strip():
-        return MISSING
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return NOT_JSON
+    return read_body(raw).value
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One side of an exchange. ``status`` is ``None`` for requests."""
+    """One side of an exchange. ``status`` is ``None`` for requests.
+
+    ``json_error`` says why a body is ``NOT_JSON``; ``duplicates`` are the JSON
+    pointers of names an object repeats (the last value is in ``body``).
+    """
 
     body: Any
     method: str | None = None
@@ -53,28 +83,55 @@ class Message:
     headers: httpx.Headers | None = None
     status: int | None = None
     raw: bytes = b""
+    json_error: str | None = None
+    duplicates: tuple[str, ...] = ()
+
+
+def body_message(body: Any, status: int | None = None) -> Message:
+    """A :class:`Message` of a body without headers: raw ``bytes`` are read as JSON,
+    anything else is taken as the parsed document and held to the reader's limits."""
+    if isinstance(body, bytes | bytearray):
+        raw = bytes(body)
+        read_ = read_body(raw)
+        return Message(read_.value, status=status, raw=raw, json_error=read_.error,
+                       duplicates=read_.duplicates)  # fmt: skip
+    if body is MISSING:
+        return Message(body, status=status)
+    problem, value = inspect_value(body)
+    if problem is not None:
+        return Message(NOT_JSON, status=status, json_error=problem)
+    return Message(value, status=status)
 
 
 def request_message(request: httpx.Request | Mapping[str, Any] | Any) -> Message:
-    """A :class:`Message` from an httpx request, or from a bare JSON body."""
+    """A :class:`Message` from an httpx request, raw ``bytes``, or a bare JSON body."""
     if isinstance(request, httpx.Request):
         raw = request.read()
+        read_ = read_body(raw)
         return Message(
-            body=parse_json(raw),
+            body=read_.value,
             method=request.method,
             path=request.url.path,
             query=dict(request.url.params),
             headers=request.headers,
             raw=raw,
+            json_error=read_.error,
+            duplicates=read_.duplicates,
         )
-    return Message(body=request)
+    return body_message(request)
 
 
 def response_message(response: httpx.Response | Any, status: int | None = None) -> Message:
-    """A :class:`Message` from an httpx response, or from a bare body and *status*."""
+    """A :class:`Message` from an httpx response, or raw ``bytes`` or a bare body and *status*."""
     if isinstance(response, httpx.Response):
         raw = response.read()
+        read_ = read_body(raw)
         return Message(
-            body=parse_json(raw), headers=response.headers, status=response.status_code, raw=raw
+            body=read_.value,
+            headers=response.headers,
+            status=response.status_code,
+            raw=raw,
+            json_error=read_.error,
+            duplicates=read_.duplicates,
         )
-    return Message(body=response, status=200 if status is None else status)
+    return body_message(response, 200 if status is None else status)

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from . import rules as _rules
-from ._messages import NOT_JSON, Message, parse_json, request_message, response_message
+from ._messages import NOT_JSON, Message, body_message, request_message, response_message
 from ._schemas import CompiledSchemas
 from .rules.notifications import expectations
 from .specs import PROFILES, Operation, Spec, check_choice, load_spec
@@ -58,7 +58,8 @@ class Validator:
         return f"Validator({self.provider!r}, profile={self.profile!r})"
 
     def validate_request(self, operation: str, request: httpx.Request | Any) -> list[Violation]:
-        """Violations of a request: an :class:`httpx.Request` or a bare JSON body."""
+        """Violations of a request: an :class:`httpx.Request`, its raw ``bytes`` body, or a
+        bare (parsed) JSON body. Bytes that are not JSON are a violation, not an exception."""
         op = self.spec.operation(operation)
         msg = request_message(request)
         found = self._schema_violations(op.request_schema, msg)
@@ -73,7 +74,10 @@ class Validator:
         request: httpx.Request | Any | None = None,
         status: int | None = None,
     ) -> list[Violation]:
-        """Violations of a response: an :class:`httpx.Response`, or a bare body and *status*.
+        """Violations of a response: an :class:`httpx.Response`, or a body and *status*.
+
+        The body is raw ``bytes`` (read as JSON: not JSON is a violation) or the parsed
+        document.
 
         Pass the *request* to also check what the response must echo from it.
         """
@@ -199,10 +203,9 @@ class Validator:
 def _delivery_message(notification: NotificationInput) -> Message:
     if isinstance(notification, httpx.Request):
         return request_message(notification)
-    if isinstance(notification, bytes | bytearray | str):
-        raw = notification.encode() if isinstance(notification, str) else bytes(notification)
-        return Message(body=parse_json(raw), raw=raw)
-    return Message(body=notification)
+    if isinstance(notification, str):
+        return body_message(notification.encode())
+    return body_message(notification)
 
 
 @functools.cache

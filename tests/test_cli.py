@@ -66,7 +66,7 @@ def test_json_format_is_machine_readable() -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (("validate", "midtrans", "request", "-"), "not json", "<stdin>: not a JSON document"),
+        (("validate", "midtrans", "request", "/"), "", "Is a directory"),
         (
             ("validate", "stripe", "request", "-"),
             "{}",
@@ -79,7 +79,7 @@ def test_json_format_is_machine_readable() -> None:
         ),
         (("validate", "midtrans", "request", "/no/such/file.json"), "", "No such file"),
     ],
-    ids=["not-json", "unknown-provider", "unknown-operation", "missing-file"],
+    ids=["unreadable-file", "unknown-provider", "unknown-operation", "missing-file"],
 )
 def test_could_not_run_is_exit_2_with_one_line(args, stdin, message) -> None:
     done = run(*args, stdin=stdin)

@@ -39,7 +39,14 @@ MIDTRANS_RULES = {
 # Rules that run only in the observed profile; none is registered today (the only
 # observed-only constraint, fraud_status "challenge", is a schema relaxation).
 OBSERVED_ONLY_RULES: frozenset[str] = frozenset()
-WARNING_RULES = frozenset({"midtrans.request.accept"})
+WARNING_RULES = frozenset(
+    {
+        "midtrans.request.accept",
+        "midtrans.response.content-type",
+        "midtrans.request.duplicate-key",
+        "midtrans.response.duplicate-key",
+    }
+)
 
 
 # --- the seed's documents and other baselines ------------------------------------------------
@@ -575,6 +582,57 @@ BAD = [
         "capture",
         httpx.Response(502, text="<html>bad gateway</html>"),
         ("midtrans.response.json", ""),
+        ("midtrans.response.content-type", "/headers/content-type"),
+    ),
+    resp(
+        "http/json-served-as-html",
+        "capture",
+        httpx.Response(200, json=SEED_SUCCESS, headers={"Content-Type": "text/html"}),
+        ("midtrans.response.content-type", "/headers/content-type"),
+    ),
+    resp(
+        "http/json-without-content-type",
+        "capture",
+        httpx.Response(200, content=json.dumps(SEED_SUCCESS).encode()),
+        ("midtrans.response.content-type", "/headers/content-type"),
+    ),
+    resp(
+        "http/nan-in-answer",
+        "capture",
+        httpx.Response(
+            200,
+            content=json.dumps(SEED_SUCCESS).replace('"30000.00"', "NaN").encode(),
+            headers={"Content-Type": "application/json"},
+        ),
+        ("midtrans.response.json", ""),
+    ),
+    resp(
+        "http/repeated-status-code",
+        "capture",
+        httpx.Response(
+            200,
+            content=b'{"status_code": "412", ' + json.dumps(SEED_SUCCESS)[1:].encode(),
+            headers={"Content-Type": "application/json"},
+        ),
+        ("midtrans.response.duplicate-key", "/status_code"),
+    ),
+    req(
+        "capture-request/repeated-gross-amount",
+        "capture",
+        capture_request(content=b'{"transaction_id": "t-1", "gross_amount": 1, "gross_amount": 2}'),
+        ("midtrans.request.duplicate-key", "/gross_amount"),
+    ),
+    resp(
+        "capture-response/success-still-authorize",
+        "capture",
+        with_(SEED_SUCCESS, transaction_status="authorize"),
+        ("midtrans.capture-response.captured-state", "/transaction_status"),
+    ),
+    resp(
+        "capture-response/success-expire",
+        "capture",
+        with_(SEED_SUCCESS, transaction_status="expire"),
+        ("midtrans.capture-response.captured-state", "/transaction_status"),
     ),
     resp(
         "http/200-empty-body",
@@ -672,6 +730,11 @@ GOOD = [
         "capture-response/fraud-status-deny",
         "capture",
         with_(SEED_SUCCESS, fraud_status="deny", transaction_status="deny"),
+    ),
+    resp(
+        "capture-response/success-already-settled",
+        "capture",
+        with_(SEED_SUCCESS, transaction_status="settlement"),
     ),
     resp(
         "capture-response/transaction-id-echo-matches",

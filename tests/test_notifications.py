@@ -15,6 +15,7 @@ import pytest
 
 from conformance import UsageError, Validator, load_spec, validate_notification
 from conformance.signatures import midtrans_signature
+from conformance.violations import Severity
 
 KEY = "SB-Mid-server-test-capture-conformance"  # the key the specs' examples are signed with
 CALLBACK_KEY = "pivot-callback-test-key-0001"
@@ -163,6 +164,25 @@ def test_a_body_that_is_not_json_is_a_violation(raw) -> None:
     request = _post(raw, {"X-API-Key": CALLBACK_KEY})
     [found] = validate_notification("pivot", request, callback_key=CALLBACK_KEY)
     assert found.rule == "pivot.notification.json"
+
+
+@pytest.mark.parametrize("raw", [b'{"a": [NaN]}', b"[" * 100_000 + b"]" * 100_000])
+def test_nan_and_deep_nesting_are_not_json(raw) -> None:
+    [found] = validate_notification("midtrans", raw, server_key=KEY)
+    assert found.rule == "midtrans.notification.json"
+
+
+def test_a_repeated_name_is_a_warning_naming_it(capture, paid) -> None:
+    raw = b'{"transaction_status": "deny", ' + json.dumps(capture).encode()[1:]
+    [found] = validate_notification("midtrans", raw, server_key=KEY)
+    assert (found.rule, found.pointer, found.severity) == (
+        "midtrans.notification.duplicate-key",
+        "/transaction_status",
+        Severity.WARNING,
+    )
+    raw = json.dumps(paid).encode()[:-1] + b', "event": "PAYMENT.PAID"}'
+    [found] = validate_notification("pivot", raw)
+    assert (found.rule, found.pointer) == ("pivot.notification.duplicate-key", "/event")
 
 
 def test_raw_json_text_and_bytes_are_parsed(capture) -> None:

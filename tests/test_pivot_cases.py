@@ -504,6 +504,28 @@ NON_CONFORMANT = [
         "capture",
         httpx.Response(502, text="<html>Bad gateway</html>"),
         ("pivot.response.json", ""),
+        ("pivot.response.content-type", "/headers/content-type"),
+    ),
+    bad(
+        "json-served-as-html",
+        "capture",
+        httpx.Response(200, json=SEED_RESPONSE, headers={"Content-Type": "text/html"}),
+        ("pivot.response.content-type", "/headers/content-type"),
+    ),
+    bad(
+        "repeated-code",
+        "capture",
+        httpx.Response(
+            200,
+            content=b'{"code": "99", ' + json.dumps(SEED_RESPONSE)[1:].encode(),
+            headers=JSON_CT,
+        ),
+        ("pivot.response.duplicate-key", "/code"),
+    ),
+    req(
+        "repeated-release-remaining-amount",
+        capture_request(b'{"releaseRemainingAmount": false, "releaseRemainingAmount": true}'),
+        ("pivot.request.duplicate-key", "/releaseRemainingAmount"),
     ),
     bad("200-empty-body", "capture", httpx.Response(200, content=b""), ("pivot.response.json", "")),
     # access-token

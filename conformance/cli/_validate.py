@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from .._constants import PROFILES, PROVIDERS
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..violations import Severity, Violation
 from ._exit import EXIT_CONFORMANT, EXIT_VIOLATIONS
 
@@ -45,11 +45,13 @@ def validate(
 ) -> None:  # fmt: skip
     """Check one JSON body (FILE, or - for stdin) and print its violations.
 
+    A FILE whose content is not JSON is judged like any other body: a violation
+    (exit 1). A FILE that cannot be read is exit 2.
+
     PHASE ``notification`` checks a delivery the provider POSTs to the merchant:
     a Midtrans HTTP notification (its signature with the server key) or a Pivot
     callback (its X-API-Key, given with -H, against the callback key).
     """
-    from .._messages import NOT_JSON, parse_json
     from ..validator import Validator
 
     raw = file.read()
@@ -65,14 +67,14 @@ def validate(
         found = _validate_notification(provider, raw, profile, server_key, callback_key, headers)
         _report(found, fmt)
         sys.exit(_exit_code(found))
-    body = parse_json(raw)
-    if body is NOT_JSON:
-        raise InputError(f"{file.name}: not a JSON document")
+    # FILE is the message under judgement: a body that is not JSON (an HTML error
+    # page, NaN, nesting too deep) is its violation, exit 1; only a FILE that cannot
+    # be read is exit 2 (click says so).
     validator = Validator(provider, profile=profile)
     if phase == "request":
-        found = validator.validate_request(operation, body)
+        found = validator.validate_request(operation, raw)
     else:
-        found = validator.validate_response(operation, body, status=status)
+        found = validator.validate_response(operation, raw, status=status)
     _report(found, fmt)
     sys.exit(_exit_code(found))
 

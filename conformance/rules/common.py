@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 
-from .._messages import NOT_JSON
-from ..violations import MISSING
-from ._base import Context, Failure, rule
+from .._messages import NOT_JSON, Message
+from ..violations import MISSING, Severity
+from ._base import Context, Failure, Phase, rule
 
-__all__ = ["basic_auth_user", "digit_count", "header_pointer", "json_media_failures"]
+__all__ = [
+    "basic_auth_user",
+    "digit_count",
+    "header_pointer",
+    "json_media_failures",
+    "not_json_failures",
+]
 
 
 def header_pointer(name: str) -> str:
@@ -72,19 +78,50 @@ def _undocumented_status(ctx: Context) -> Iterator[Failure]:
         )
 
 
+def not_json_failures(msg: Message | None, what: str) -> Iterator[Failure]:
+    """Fail when *msg* has no JSON body; the message says why (e.g. ``NaN``, too deep)."""
+    if msg is not None and msg.body in (NOT_JSON, MISSING):
+        why = f": {msg.json_error}" if msg.json_error else ""
+        shown = _excerpt(msg.raw) if msg.raw or msg.json_error is None else "<not JSON>"
+        yield Failure("", "a JSON body", shown, f"{what} body is not JSON{why}")
+
+
 def _response_json(ctx: Context) -> Iterator[Failure]:
-    """A response body is a JSON document."""
-    if ctx.response is not None and ctx.response.body in (NOT_JSON, MISSING):
-        yield Failure("", "a JSON body", _excerpt(ctx.response.raw), "response body is not JSON")
+    """A response body is a JSON document (RFC 8259: no ``NaN``, nesting within bounds)."""
+    yield from not_json_failures(ctx.response, "response")
 
 
 def _request_json(ctx: Context) -> Iterator[Failure]:
     """A request body, where the operation takes one, is a JSON document."""
-    request = ctx.request
-    if request is None or ctx.operation.request_schema is None:
-        return
-    if request.body in (NOT_JSON, MISSING):
-        yield Failure("", "a JSON body", _excerpt(request.raw), "request body is not JSON")
+    if ctx.operation.request_schema is not None:
+        yield from not_json_failures(ctx.request, "request")
+
+
+def _response_media_type(ctx: Context) -> Iterator[Failure]:
+    """An answer with a body says ``Content-Type: application/json`` (known headers only)."""
+    response = ctx.response
+    if response is not None and response.headers is not None and response.raw.strip():
+        yield from json_media_failures(response.headers, "Content-Type")
+
+
+def _judged(ctx: Context, phase: Phase) -> Message | None:
+    return ctx.response if phase == "response" else ctx.request
+
+
+def _duplicate_names(phase: Phase) -> Callable[[Context], Iterator[Failure]]:
+    def check(ctx: Context) -> Iterator[Failure]:
+        """No name appears twice in one object of the body (RFC 8259 §4: SHOULD be unique)."""
+        msg = _judged(ctx, phase)
+        for pointer in msg.duplicates if msg is not None else ():
+            name = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            yield Failure(
+                pointer,
+                "each name once per object",
+                f"{name!r} more than once",
+                f"name {name!r} is repeated in one object; the last value was judged",
+            )
+
+    return check
 
 
 def _excerpt(raw: bytes) -> str:
@@ -92,9 +129,9 @@ def _excerpt(raw: bytes) -> str:
     return text + ("…" if len(raw) > 80 else "")
 
 
-for _provider, _status_source, _json_source in (
-    ("midtrans", "midtrans.status-code-catalogue", "midtrans.headers"),
-    ("pivot", "pivot.error-table", "pivot.error-envelope"),
+for _provider, _status_source, _json_source, _media_source in (
+    ("midtrans", "midtrans.status-code-catalogue", "midtrans.headers", "midtrans.headers"),
+    ("pivot", "pivot.error-table", "pivot.error-envelope", "pivot.response-body-json"),
 ):
     rule(
         f"{_provider}.response.undocumented-status",
@@ -108,3 +145,20 @@ for _provider, _status_source, _json_source in (
     rule(f"{_provider}.request.json", provider=_provider, phase="request", source=_json_source)(
         _request_json
     )
+    # Warning: the docs show JSON answers and (Midtrans) require `Accept: application/json`,
+    # but never state the answer's header itself (DECISIONS.md).
+    rule(
+        f"{_provider}.response.content-type",
+        provider=_provider,
+        phase="response",
+        source=_media_source,
+        severity=Severity.WARNING,
+    )(_response_media_type)
+    for _phase in ("request", "response", "notification"):
+        rule(
+            f"{_provider}.{_phase}.duplicate-key",
+            provider=_provider,
+            phase=_phase,
+            source=f"{_provider}.json-unique-names",
+            severity=Severity.WARNING,
+        )(_duplicate_names(_phase))

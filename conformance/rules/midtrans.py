@@ -160,3 +160,38 @@ def transaction_id_echo(ctx: Context) -> Iterator[Failure]:
             body["transaction_id"],
             "transaction_id differs from the one captured",
         )
+
+
+#: What a successful capture may report: the captured state, or settlement, which the
+#: lifecycle lets follow it ("success means `status_code` 200, `fraud_status` accept and
+#: `transaction_status` `capture` or `settlement`", midtrans.notification-handling).
+_CAPTURED = ("capture", "settlement")
+
+
+@rule(
+    "midtrans.capture-response.captured-state",
+    provider=_P,
+    phase="response",
+    operations={"capture"},
+    source="midtrans.capture-success-state",
+)
+def captured_state(ctx: Context) -> Iterator[Failure]:
+    """A capture that claims success (body "200", FDS not ``deny``) reports the captured state.
+
+    ``authorize`` (nothing captured) or another catalogued status off the capture
+    path contradicts the success the body claims. A ``deny`` by the FDS ("Transaction
+    automatically failed") claims no success and is not judged here; an uncatalogued
+    status is the schema's to report.
+    """
+    body = _body(ctx.response)
+    status = body.get("transaction_status")
+    claims = body.get("status_code") == "200" and body.get("fraud_status") != "deny"
+    if not claims or status not in ctx.spec.catalogue_values("transaction_status"):
+        return
+    if status not in _CAPTURED:
+        yield Failure(
+            "/transaction_status",
+            list(_CAPTURED),
+            status,
+            f"a successful capture reports transaction_status {status!r}, not the captured state",
+        )

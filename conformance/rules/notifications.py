@@ -7,8 +7,8 @@ names, and a delivered status against what the caller knows of the transaction
 (no key, no headers, no known state) says nothing.
 
 >>> from conformance.rules import all_rules
->>> sorted(r.id for r in all_rules() if r.phase == "notification")[:3]
-['midtrans.notification.content-type', 'midtrans.notification.json', 'midtrans.notification.method']
+>>> sorted(r.id for r in all_rules() if r.phase == "notification")[:2]
+['midtrans.notification.content-type', 'midtrans.notification.duplicate-key']
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 import httpx
 
-from .._messages import NOT_JSON
+from .._messages import parse_json
 from ..errors import UsageError
 from ..signatures import midtrans_signature, signature_matches
 from ..specs import Spec
 from ..violations import MISSING
 from ._base import Context, Expectations, Failure, rule
-from .common import header_pointer, json_media_failures
+from .common import header_pointer, json_media_failures, not_json_failures
 
 __all__ = ["expectations"]
 
@@ -80,10 +80,7 @@ def expectations(
     if transaction is not None:
         body: Any = transaction
         if isinstance(transaction, httpx.Response):
-            try:
-                body = transaction.json()
-            except ValueError:
-                body = None  # reported below: it carries no status
+            body = parse_json(transaction.read())  # not JSON: no status, reported below
         if (
             provider == "pivot"
             and isinstance(body, Mapping)
@@ -120,10 +117,7 @@ def _at(body: Any, pointer: str) -> Any:
 # Both providers: a delivery is a JSON POST.
 def _json(ctx: Context) -> Iterator[Failure]:
     """The delivery's body is a JSON document."""
-    if ctx.request is not None and ctx.request.body in (NOT_JSON, MISSING):
-        raw = ctx.request.raw
-        excerpt = raw[:80].decode("utf-8", "replace") + ("…" if len(raw) > 80 else "")
-        yield Failure("", "a JSON body", excerpt, "notification body is not JSON")
+    yield from not_json_failures(ctx.request, "notification")
 
 
 def _method(ctx: Context) -> Iterator[Failure]:
