@@ -274,3 +274,29 @@ def test_a_served_simulator_delivers_to_the_receiver(provider: str) -> None:
 def test_serve_refuses_a_delivery_url_that_is_not_http(capsys) -> None:
     assert main(["serve", "midtrans", "--notification-url", "ftp://x", "--port", "0"]) == 2
     assert "http:// or https://" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("extra", "code"), [([], 1), (["--allow-empty"], 0)])
+def test_receive_with_no_delivery_fails_unless_allowed(
+    tmp_path: Path, extra: list[str], code: int
+) -> None:
+    report_path = tmp_path / "r.json"
+    command = [sys.executable, "-m", "conformance", "receive", "pivot", "--port", "0",
+               "--report-json", str(report_path), *extra]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        # Anything but a POST is no delivery: the receiver answers 405 and keeps nothing.
+        assert httpx.get(f"{url}/callback", timeout=10).status_code == 405
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == code, err
+    failed = json.loads(report_path.read_text())["runs"][0]["checks_failed"]
+    assert failed == ([] if code == 0 else ["pivot.receive.deliveries"])
+    if code:
+        assert "no pivot delivery reached the receiver" in out

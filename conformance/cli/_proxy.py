@@ -72,6 +72,11 @@ GRACE = 2.0
     help="write JUnit XML on exit: one test case per operation seen and per rule",
 )
 @click.option(
+    "--report-html",
+    type=click.Path(dir_okay=False),
+    help="write one self-contained HTML page on exit: summary, every finding with its evidence",
+)
+@click.option(
     "--allow-production",
     is_flag=True,
     help="allow the provider's production host (your traffic moves real money)",
@@ -84,7 +89,8 @@ GRACE = 2.0
 )
 def proxy(
     provider: str, upstream: str, host: str, port: int, profile: str, timeout: float,
-    report_json: str | None, junit: str | None, allow_production: bool, allow_empty: bool,
+    report_json: str | None, junit: str | None, report_html: str | None,
+    allow_production: bool, allow_empty: bool,
 ) -> None:  # fmt: skip
     """Forward PROVIDER traffic to --upstream, validating every request and response.
 
@@ -96,7 +102,9 @@ def proxy(
 
     _guard_production(provider, upstream, allow_production)
     label = upstream_label(upstream)
-    for option, path in (("report-json", report_json), ("junit", junit)):
+    for option, path in (
+        ("report-json", report_json), ("junit", junit), ("report-html", report_html),
+    ):  # fmt: skip
         if path is not None:
             check_writable(path, option=option)
     log = TrafficLog()
@@ -111,7 +119,7 @@ def proxy(
     if not allow_empty:
         require_traffic(report, log)
     log.verdict(report)
-    _write_reports(report, report_json, junit)
+    _write_reports(report, report_json, junit, report_html)
     sys.exit(report.exit_code)
 
 
@@ -160,7 +168,9 @@ def _guard_production(provider: str, upstream: str, allow: bool) -> None:
         ) from None
 
 
-def _write_reports(report: Report, report_json: str | None, junit: str | None) -> None:
+def _write_reports(
+    report: Report, report_json: str | None, junit: str | None, report_html: str | None = None
+) -> None:
     from ..reports.json_report import write_json
     from ..reports.junit import write_junit
 
@@ -173,6 +183,13 @@ def _write_reports(report: Report, report_json: str | None, junit: str | None) -
         if junit:
             write_junit(reports, junit)
             click.echo(f"JUnit report: {junit}")
+        if report_html:
+            from ..reports.html import write_html
+
+            write_html(
+                reports, report_html, command=shlex.join(["capture-conformance", *sys.argv[1:]])
+            )
+            click.echo(f"HTML report: {report_html}")
     except OSError as exc:
         # The findings are on the console already; say which file failed, once.
         raise InputError(f"cannot write report {exc.filename!r}: {exc.strerror}") from None

@@ -1,13 +1,15 @@
 """``capture-conformance receive``: a webhook endpoint that judges every delivery.
 
-    capture-conformance receive midtrans --port 8090 --report-json deliveries.json
+    capture-conformance receive midtrans --port 8090 --report-json deliveries.json \
+        --report-html deliveries.html
     capture-conformance receive pivot --port 8091 --callback-key "$PIVOT_CALLBACK_KEY"
 
 Point the sandbox's notification (Midtrans) or callback (Pivot) URL at it. The
 first line printed is its base URL; then one line per delivery, with every
 finding under it as it arrives. Ctrl-C or SIGTERM stops it: it prints a
 verdict, writes the reports and exits like the proxy: 0 when every delivery kept
-the contract, 1 when one broke it, 2 when it could not start.
+the contract, 1 when one broke it (or when none arrived at all, unless
+``--allow-empty``), 2 when it could not start.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .._files import check_writable
 from ._serve import serve_app, serving_options
 
 if TYPE_CHECKING:
+    from ..proxy import TrafficLog
     from ..suite import Report
 
 __all__ = ["receive"]
@@ -57,9 +60,20 @@ __all__ = ["receive"]
     type=click.Path(dir_okay=False),
     help="write JUnit XML on exit: one test case per kind of delivery and per rule",
 )
+@click.option(
+    "--report-html",
+    type=click.Path(dir_okay=False),
+    help="write one self-contained HTML page on exit: summary, every finding with its evidence",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="exit 0 when no delivery arrived (by default such a run fails: nothing was judged)",
+)
 def receive(
     provider: str, host: str, port: int, server_key: str | None, callback_key: str | None,
-    profile: str, report_json: str | None, junit: str | None,
+    profile: str, report_json: str | None, junit: str | None, report_html: str | None,
+    allow_empty: bool,
 ) -> None:  # fmt: skip
     """Receive PROVIDER's notifications or callbacks and validate each one.
 
@@ -68,7 +82,8 @@ def receive(
     from ..proxy import TrafficLog
     from ..receiver import Inbox, ReceiverApp
 
-    for option, path in (("report-json", report_json), ("junit", junit)):
+    paths = (("report-json", report_json), ("junit", junit), ("report-html", report_html))
+    for option, path in paths:
         if path is not None:
             check_writable(path, option=option)
     server_key = server_key or os.environ.get("MIDTRANS_SERVER_KEY") or None
@@ -86,23 +101,51 @@ def receive(
     )
     serve_app(ReceiverApp(inbox), host, port, lifespan="on")
     report = inbox.report()
+    if not len(inbox) and not allow_empty:
+        _nothing_received(report, log)
     log.verdict(report)
-    _write_reports(report, report_json, junit, [server_key, callback_key])
+    _write_reports(report, report_json, junit, report_html, [server_key, callback_key])
     sys.exit(report.exit_code)
 
 
+def _nothing_received(report: Report, log: TrafficLog) -> None:
+    """A run that received no delivery fails, as a proxy that judged nothing does."""
+    from ..suite import CaseResult, Finding, Kind
+
+    provider = report.provider
+    reason = (
+        f"no {provider} delivery reached the receiver, so nothing was judged (point the "
+        "sandbox's notification or callback URL at it, or pass --allow-empty to accept this)"
+    )
+    case = CaseResult(f"{provider}.receive.deliveries", Kind.TRAFFIC, "deliveries received")
+    case.note = reason
+    case.fail(Finding(check=f"{provider}.receive.deliveries", message=reason,
+                      expected="at least one delivery", actual="none"))  # fmt: skip
+    report.results.append(case)
+    log.note(f"capture-conformance receive: {reason}")
+
+
 def _write_reports(
-    report: Report, report_json: str | None, junit: str | None, keys: list[str | None]
+    report: Report,
+    report_json: str | None,
+    junit: str | None,
+    report_html: str | None,
+    keys: list[str | None],
 ) -> None:
     from ..reports.json_report import write_json
     from ..reports.junit import write_junit
 
     reports = [report]
     secrets = [key for key in keys if key]
+    line = shlex.join(["capture-conformance", *sys.argv[1:]])
     if report_json:
-        line = shlex.join(["capture-conformance", *sys.argv[1:]])
         write_json(reports, report_json, command=line, secrets=secrets)
         click.echo(f"JSON report: {report_json}")
     if junit:
         write_junit(reports, junit, secrets=secrets)
         click.echo(f"JUnit report: {junit}")
+    if report_html:
+        from ..reports.html import write_html
+
+        write_html(reports, report_html, command=line, secrets=secrets)
+        click.echo(f"HTML report: {report_html}")

@@ -88,6 +88,8 @@ def _suite_options(func: Any) -> Any:
                      help="write the JSON report (schema: specs/report.schema.json)"),
         click.option("--junit", type=click.Path(dir_okay=False, writable=True),
                      help="write JUnit XML: one test case per scenario, run and rule"),
+        click.option("--report-html", type=click.Path(dir_okay=False, writable=True),
+                     help="write one self-contained HTML page: summary, every finding by rule"),
         click.option("--no-progress", is_flag=True, help="no progress bar"),
     ]  # fmt: skip
     for option in reversed(options):
@@ -192,7 +194,7 @@ def check_report_paths(common: dict[str, Any]) -> None:
     """Refuse a report path that could not be written, before any request is sent."""
     from .._files import check_writable
 
-    for option in ("report-json", "junit"):
+    for option in ("report-json", "junit", "report-html"):
         path = common[option.replace("-", "_")]
         if path:
             check_writable(path, option=option)
@@ -239,6 +241,11 @@ def _execute(targets: Callable[[], Any], options: Any, common: dict[str, Any]) -
             write_json(reports, common["report_json"], command=line, secrets=secrets)
         if common["junit"]:
             write_junit(reports, common["junit"], secrets=secrets)
+        if common["report_html"]:
+            from ..reports.html import write_html
+
+            line = shlex.join(["capture-conformance", *sys.argv[1:]])
+            write_html(reports, common["report_html"], command=line, secrets=secrets)
     except OSError as exc:
         # The results are on the console already; say which file failed, once.
         raise InputError(f"cannot write report {exc.filename!r}: {exc.strerror}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,7 +14,11 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["bind", "serve", "served"]
+__all__ = ["FAST", "bind", "serve", "served"]
+
+#: uvicorn's fast HTTP parser and event loop (runtime dependencies), named rather than
+#: left to uvicorn's "auto"; uvloop has no Windows build, so asyncio there.
+FAST = {"http": "httptools", "loop": "asyncio" if sys.platform == "win32" else "uvloop"}
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -62,7 +67,9 @@ def serve(
     """
     sock = bind(host, port)
     announce(url_of(sock))
-    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "off", "access_log": False}
+    settings: dict[str, Any] = {
+        "log_level": "warning", "lifespan": "off", "access_log": False, **FAST,
+    }  # fmt: skip
     config = uvicorn.Config(app, **{**settings, **options})
     _Server(config).run(sockets=[sock])
 
@@ -78,7 +85,7 @@ def served(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str
     'hi'
     """
     sock = bind(host, port)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, **FAST)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
