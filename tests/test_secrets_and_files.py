@@ -332,3 +332,23 @@ def test_write_atomic_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> 
     _files.write_atomic(path, "[]")
     assert path.read_text() == "[]"
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("given", ["options", "ini"])
+def test_the_plugin_refused_setup_line_shows_no_credential(
+    refusing: str, pytester: pytest.Pytester, given: str
+) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    settings = [f"--conformance-base-url={refusing}"]
+    credentials = {"conformance_client_id": CLIENT_ID, "conformance_client_secret": CLIENT_SECRET}
+    if given == "ini":
+        lines = "\n".join(f"{name} = {value}" for name, value in credentials.items())
+        pytester.makeini(f"[pytest]\n{lines}\n")
+    else:
+        settings += [f"--{name.replace('_', '-')}={value}" for name, value in credentials.items()]
+    result = pytester.runpytest_subprocess("--capture-conformance=pivot", *settings)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    printed = "\n".join(result.outlines + result.errlines)
+    assert "refused" in printed
+    assert "<redacted>" in printed
+    assert_absent(printed, CLIENT_ID, CLIENT_SECRET, where="the plugin's error line")

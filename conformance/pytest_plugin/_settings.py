@@ -74,15 +74,28 @@ def add_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
             parser.addini(name, help=f"default {flag}", default="")
 
 
-def usage_message(exc: ConformanceError) -> str:
+def usage_message(exc: ConformanceError, config: pytest.Config | None = None) -> str:
     """*exc* as the plugin's user reads it: a setting named by its pytest option.
+
+    With *config*, the line is scrubbed of the run's credentials (options, ini
+    values, environment) in every form they travel in: a refused setup may echo them.
 
     >>> usage_message(UsageError("{option} must be at least 1; got 0", option="examples"))
     '--conformance-examples must be at least 1; got 0'
     """
     if isinstance(exc, UsageError):
-        return exc.spelled(lambda name: f"--conformance-{name}")
-    return str(exc)
+        text = exc.spelled(lambda name: f"--conformance-{name}")
+    else:
+        text = str(exc)
+    if config is None:
+        return text
+    import os
+
+    from ..reports._redact import Redactor, credentials_redactor
+
+    scrub = credentials_redactor(config.invocation_params.args, os.environ)
+    ini = [str(_value(config, f"conformance_{name}") or "") for name in _CREDENTIALS]
+    return Redactor([], extra=[*scrub.secrets, *ini])(scrub(text))
 
 
 def _value(config: pytest.Config, name: str) -> Any:
@@ -193,7 +206,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
             **{name: _value(config, f"conformance_{name}") or None for name in _CREDENTIALS}
         )
     except ConformanceError as exc:
-        raise pytest.UsageError(usage_message(exc)) from None
+        raise pytest.UsageError(usage_message(exc, config)) from None
     return SuiteSettings(
         provider,
         base_url or "",

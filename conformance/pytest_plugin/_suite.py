@@ -135,7 +135,7 @@ class SuitePlugin:
                 report = run_suite(target, settings.options, progress=tick)
         except ConformanceError as exc:
             say("")
-            raise pytest.UsageError(usage_message(exc)) from None
+            raise pytest.UsageError(usage_message(exc, self.config)) from None
         say("")
         say(f"capture-conformance: {self._redactor([report])(verdict(report))}")
         return report
