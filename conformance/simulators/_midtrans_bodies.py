@@ -163,6 +163,8 @@ def quirk_capture_body(
         body["fraud_status"] = "unchecked"
     elif quirk == "transaction-id-echo":
         body["transaction_id"] = other_id
+    elif quirk == "capture-still-authorize":
+        body["transaction_status"] = "authorize"
 
 
 def _add_optional_times(body: dict[str, Any], tx: Transaction) -> None:

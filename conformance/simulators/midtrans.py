@@ -58,6 +58,7 @@ from ._midtrans_model import (
     parse_charge,
     parse_json,
 )
+from ._quirk_answers import bend
 
 __all__ = ["HTTP_STATUS_MODES", "MidtransSimulator"]
 
@@ -318,7 +319,7 @@ class MidtransSimulator(Simulator):
             bodies.quirk_capture_body(body, self.quirk, tx, amount, other)
         if self.quirk == "capture-created-201":
             return JSONResponse(body, status_code=201)
-        return body
+        return bend(self.quirk, body)
 
     # -- notifications ------------------------------------------------------------------
     def _route(self, transaction_id: str, routing: _Routing, *, charge: bool) -> None:

@@ -55,6 +55,7 @@ from ._pivot_model import NS, Capture, Charge, Ids, Session, capture_answer, epo
 from ._pivot_model import settle as _settle_due
 from ._pivot_requests import REQUEST_ID, UUID, parse_capture, parse_create
 from ._pivot_requests import parse_json as _parse_json
+from ._quirk_answers import bend
 
 __all__ = ["FRICTIONLESS_CARD", "SETTLE_MODES", "THREE_DS_CARD", "TOKEN_LIFETIME", "PivotSimulator"]
 
@@ -384,7 +385,7 @@ class PivotSimulator(Simulator):
         answer = self._success(data, integer_code=self.quirk == "code-integer")
         if self.quirk == "capture-accepted-202":
             answer.status_code = 202
-        return answer
+        return bend(self.quirk, answer)
 
     def _record_capture(self, session: Session, value: Decimal, release: bool) -> Capture:
         """Add a capture of *value* to *session*'s charge and move the charge on."""

@@ -36,6 +36,21 @@ class Quirk:
 
 
 QUIRKS: tuple[Quirk, ...] = (
+    # Both: the whole answer (simulators/_quirk_answers.py)
+    *(
+        Quirk(provider, name, f"capture success: {description}", f"{provider}.response.{name}")
+        for provider in ("midtrans", "pivot")
+        for name, description in (
+            ("content-type", "the JSON answer is served as text/html"),
+            ("duplicate-key", "the answer repeats its first name"),
+        )
+    ),
+    Quirk(
+        "midtrans",
+        "capture-still-authorize",
+        'capture answers status_code "200" with transaction_status still "authorize"',
+        "midtrans.capture-response.captured-state",
+    ),
     # Midtrans: response shape
     Quirk(
         "midtrans",
