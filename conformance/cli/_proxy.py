@@ -15,15 +15,14 @@ production guard).
 
 from __future__ import annotations
 
-import shlex
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
-from .._files import check_writable
-from ..errors import InputError, UsageError
+from ..errors import UsageError
+from ._reports import check_report_paths, report_options, write_reports
 from ._serve import serve_app, serving_options
 from ._suite import Seconds
 
@@ -61,21 +60,7 @@ GRACE = 2.0
     show_default=True,
     help="seconds for the whole upstream exchange; then the client gets 504",
 )
-@click.option(
-    "--report-json",
-    type=click.Path(dir_okay=False),
-    help="write the JSON report on exit (schema: specs/report.schema.json)",
-)
-@click.option(
-    "--junit",
-    type=click.Path(dir_okay=False),
-    help="write JUnit XML on exit: one test case per operation seen and per rule",
-)
-@click.option(
-    "--report-html",
-    type=click.Path(dir_okay=False),
-    help="write one self-contained HTML page on exit: summary, every finding with its evidence",
-)
+@report_options("operation seen")
 @click.option(
     "--allow-production",
     is_flag=True,
@@ -89,8 +74,7 @@ GRACE = 2.0
 )
 def proxy(
     provider: str, upstream: str, host: str, port: int, profile: str, timeout: float,
-    report_json: str | None, junit: str | None, report_html: str | None,
-    allow_production: bool, allow_empty: bool,
+    allow_production: bool, allow_empty: bool, **reports: str | None,
 ) -> None:  # fmt: skip
     """Forward PROVIDER traffic to --upstream, validating every request and response.
 
@@ -102,11 +86,7 @@ def proxy(
 
     _guard_production(provider, upstream, allow_production)
     label = upstream_label(upstream)
-    for option, path in (
-        ("report-json", report_json), ("junit", junit), ("report-html", report_html),
-    ):  # fmt: skip
-        if path is not None:
-            check_writable(path, option=option)
+    check_report_paths(reports)
     log = TrafficLog()
     app = ProxyApp(provider, label, profile=profile, timeout=timeout, log=log)
     # No Server or Date header of uvicorn's own: the client gets the upstream's. On
@@ -119,7 +99,7 @@ def proxy(
     if not allow_empty:
         require_traffic(report, log)
     log.verdict(report)
-    _write_reports(report, report_json, junit, report_html)
+    write_reports([report], reports)
     sys.exit(report.exit_code)
 
 
@@ -166,30 +146,3 @@ def _guard_production(provider: str, upstream: str, allow: bool) -> None:
             f"the proxy moves real money; use the sandbox (https://{SANDBOX_HOSTS[provider]}) "
             "or pass --allow-production"
         ) from None
-
-
-def _write_reports(
-    report: Report, report_json: str | None, junit: str | None, report_html: str | None = None
-) -> None:
-    from ..reports.json_report import write_json
-    from ..reports.junit import write_junit
-
-    reports = [report]
-    try:
-        if report_json:
-            line = shlex.join(["capture-conformance", *sys.argv[1:]])
-            write_json(reports, report_json, command=line)
-            click.echo(f"JSON report: {report_json}")
-        if junit:
-            write_junit(reports, junit)
-            click.echo(f"JUnit report: {junit}")
-        if report_html:
-            from ..reports.html import write_html
-
-            write_html(
-                reports, report_html, command=shlex.join(["capture-conformance", *sys.argv[1:]])
-            )
-            click.echo(f"HTML report: {report_html}")
-    except OSError as exc:
-        # The findings are on the console already; say which file failed, once.
-        raise InputError(f"cannot write report {exc.filename!r}: {exc.strerror}") from None

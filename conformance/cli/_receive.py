@@ -15,14 +15,13 @@ the contract, 1 when one broke it (or when none arrived at all, unless
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
-from .._files import check_writable
+from ._reports import check_report_paths, report_options, write_reports
 from ._serve import serve_app, serving_options
 
 if TYPE_CHECKING:
@@ -50,21 +49,7 @@ __all__ = ["receive"]
     show_default=True,
     help="documented contract, or plus observed behaviour",
 )
-@click.option(
-    "--report-json",
-    type=click.Path(dir_okay=False),
-    help="write the JSON report on exit (schema: specs/report.schema.json)",
-)
-@click.option(
-    "--junit",
-    type=click.Path(dir_okay=False),
-    help="write JUnit XML on exit: one test case per kind of delivery and per rule",
-)
-@click.option(
-    "--report-html",
-    type=click.Path(dir_okay=False),
-    help="write one self-contained HTML page on exit: summary, every finding with its evidence",
-)
+@report_options("kind of delivery")
 @click.option(
     "--allow-empty",
     is_flag=True,
@@ -72,8 +57,7 @@ __all__ = ["receive"]
 )
 def receive(
     provider: str, host: str, port: int, server_key: str | None, callback_key: str | None,
-    profile: str, report_json: str | None, junit: str | None, report_html: str | None,
-    allow_empty: bool,
+    profile: str, allow_empty: bool, **reports: str | None,
 ) -> None:  # fmt: skip
     """Receive PROVIDER's notifications or callbacks and validate each one.
 
@@ -82,10 +66,7 @@ def receive(
     from ..proxy import TrafficLog
     from ..receiver import Inbox, ReceiverApp
 
-    paths = (("report-json", report_json), ("junit", junit), ("report-html", report_html))
-    for option, path in paths:
-        if path is not None:
-            check_writable(path, option=option)
+    check_report_paths(reports)
     server_key = server_key or os.environ.get("MIDTRANS_SERVER_KEY") or None
     callback_key = callback_key or os.environ.get("PIVOT_CALLBACK_KEY") or None
     log = TrafficLog()
@@ -104,7 +85,7 @@ def receive(
     if not len(inbox) and not allow_empty:
         _nothing_received(report, log)
     log.verdict(report)
-    _write_reports(report, report_json, junit, report_html, [server_key, callback_key])
+    write_reports([report], reports, secrets=[server_key or "", callback_key or ""])
     sys.exit(report.exit_code)
 
 
@@ -123,29 +104,3 @@ def _nothing_received(report: Report, log: TrafficLog) -> None:
                       expected="at least one delivery", actual="none"))  # fmt: skip
     report.results.append(case)
     log.note(f"capture-conformance receive: {reason}")
-
-
-def _write_reports(
-    report: Report,
-    report_json: str | None,
-    junit: str | None,
-    report_html: str | None,
-    keys: list[str | None],
-) -> None:
-    from ..reports.json_report import write_json
-    from ..reports.junit import write_junit
-
-    reports = [report]
-    secrets = [key for key in keys if key]
-    line = shlex.join(["capture-conformance", *sys.argv[1:]])
-    if report_json:
-        write_json(reports, report_json, command=line, secrets=secrets)
-        click.echo(f"JSON report: {report_json}")
-    if junit:
-        write_junit(reports, junit, secrets=secrets)
-        click.echo(f"JUnit report: {junit}")
-    if report_html:
-        from ..reports.html import write_html
-
-        write_html(reports, report_html, command=line, secrets=secrets)
-        click.echo(f"HTML report: {report_html}")
