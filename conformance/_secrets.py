@@ -17,11 +17,21 @@ cassette that still holds one; the reports scrub each one.
 False
 >>> [form for _, form in secret_forms("key/+1 2")][:3]
 ['key/+1 2', 'key%2F%2B1%202', 'key%2F%2B1+2']
+
+A card number can also arrive where no secret name announces it (a full PAN in
+``masked_card``, in a message). :func:`mask_pans` masks every PAN-shaped run of
+digits in a text: 13 to 19 digits, alone or in groups joined by one space or
+dash, that pass the Luhn check. It keeps the first 6 and the last 4 digits, as
+a masked card number may show them.
+
+>>> mask_pans("received '4811111111111114', order 1234567890123, id 4811-1111-1111-1114")
+"received '481111******1114', order 1234567890123, id 4811-11**-****-1114"
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from urllib.parse import quote, quote_plus
@@ -32,6 +42,8 @@ __all__ = [
     "KEPT_IN_RECORDINGS",
     "SECRET_FIELDS",
     "SECRET_HEADERS",
+    "luhn_valid",
+    "mask_pans",
     "secret_forms",
 ]
 
@@ -127,3 +139,80 @@ def secret_forms(value: str) -> list[tuple[str, str]]:
         if end - start >= _MIN_FRAGMENT:
             forms.setdefault(encoded[start:end], label)
     return [(label, form) for form, label in forms.items()]
+
+
+#: At least 13 digits, maybe joined by single spaces or dashes: a text without one has no PAN.
+_MAY_HOLD_PAN = re.compile(r"\d(?:[ -]?\d){12}")
+#: A maximal run of digit groups joined by single spaces or dashes.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ -]\d+)*(?!\d)")
+_GROUP = re.compile(r"\d+|[ -]")
+#: Digits a masked card number may show: the first 6 (the issuer) and the last 4.
+_SHOWN_FIRST, _SHOWN_LAST = 6, 4
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether *digits* pass the Luhn check, as every card number does.
+
+    >>> luhn_valid("4811111111111114"), luhn_valid("4811111111111115")
+    (True, False)
+    """
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def mask_pans(text: str) -> str:
+    """*text* with each PAN-shaped run of digits masked but its first 6 and last 4 digits.
+
+    Groups are read left to right; at each, the longest stretch of whole groups
+    that holds 13 to 19 digits and passes the Luhn check is masked (separators
+    kept), so a card number next to other numbers (``"12 4811 1111 1111 1114"``)
+    is found too. A run of digits that is not Luhn-valid, or shorter than 13
+    digits or longer than 19 without a separator, is left as it is.
+    """
+    if not _MAY_HOLD_PAN.search(text):
+        return text
+    return _DIGIT_RUN.sub(lambda match: _mask_run(match[0]), text)
+
+
+def _mask_run(run: str) -> str:
+    parts = _GROUP.findall(run)  # digits, separator, digits, ...
+    groups = parts[::2]
+    out: list[str] = []
+    start = 0
+    while start < len(groups):
+        end = _pan_end(groups, start)
+        stop = start + 1 if end is None else end
+        piece = "".join(parts[2 * start : 2 * stop - 1])
+        out.append(piece if end is None else _mask(piece))
+        out.append(parts[2 * stop - 1] if 2 * stop - 1 < len(parts) else "")  # the separator
+        start = stop
+    return "".join(out)
+
+
+def _pan_end(groups: list[str], start: int) -> int | None:
+    """The end (exclusive) of the longest PAN that starts at group *start*, if any."""
+    found, count = None, 0
+    for end in range(start + 1, len(groups) + 1):
+        count += len(groups[end - 1])
+        if count > 19:
+            break
+        if count >= 13 and luhn_valid("".join(groups[start:end])):
+            found = end
+    return found
+
+
+def _mask(pan: str) -> str:
+    """*pan* (digits and separators) with all but its first 6 and last 4 digits as ``*``."""
+    total = sum(char.isdigit() for char in pan)
+    seen, out = 0, []
+    for char in pan:
+        if char.isdigit():
+            seen += 1
+            hidden = _SHOWN_FIRST < seen <= total - _SHOWN_LAST
+            out.append("*" if hidden else char)
+        else:
+            out.append(char)
+    return "".join(out)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import vcr
+import yaml
 from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 
@@ -38,12 +39,34 @@ def test_vcrpy_plays_a_committed_cassette_back() -> None:
 
 
 def test_vcrpy_deserializes_the_kit_format_ignoring_the_scenario_tags() -> None:
-    requests, responses, *metadata = deserialize(PIVOT.read_text(), yamlserializer)
+    # Exactly two values: pytest-recording unpacks two (a top-level metadata adds a third).
+    requests, responses = deserialize(PIVOT.read_text(), yamlserializer)
     ours = load_cassette(PIVOT)
     assert [r.uri for r in requests] == [i.uri for i in ours]
     assert [r["status"]["code"] for r in responses] == [i.status for i in ours]
-    assert metadata
-    assert metadata[0]["capture-conformance"]["provider"] == "pivot"
+    assert ours.metadata["capture-conformance"]["provider"] == "pivot"
+
+
+def test_the_kit_s_metadata_rides_on_the_first_interaction() -> None:
+    data = yaml.safe_load(MIDTRANS.read_text())
+    assert "metadata" not in data
+    first, *rest = data["interactions"]
+    assert first["capture-conformance"]["provider"] == "midtrans"
+    assert first["capture-conformance"]["recorded_from"] == "in-process midtrans simulator"
+    assert not any("capture-conformance" in raw for raw in rest)
+
+
+def test_an_older_cassette_with_top_level_metadata_is_still_read(tmp_path: Path) -> None:
+    data = yaml.safe_load(PIVOT.read_text())
+    ours = data["interactions"][0].pop("capture-conformance")
+    data["metadata"] = {"capture-conformance": ours, "another-tool": {"k": "v"}}
+    old = loads(yaml.safe_dump(data), "old.yaml")
+    assert old.metadata == data["metadata"]
+    assert [i.uri for i in old] == [i.uri for i in load_cassette(PIVOT)]
+    rewritten = yaml.safe_load(dumps(old, "new.yaml"))  # the kit's key moves; others stay
+    assert rewritten["metadata"] == {"another-tool": {"k": "v"}}
+    assert rewritten["interactions"][0]["capture-conformance"] == ours
+    assert loads(dumps(old, "new.json"), "new.json").metadata == old.metadata
 
 
 def test_the_kit_reads_what_vcrpy_records(tmp_path: Path) -> None:

@@ -101,3 +101,35 @@ def test_examples_command_passes_on_the_specs() -> None:
 def test_main_returns_exit_code_in_process(capsys) -> None:
     assert main(["--version"]) == 0
     assert "capture-conformance" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "command"),
+    [
+        (("check",), "Missing argument '{midtrans|pivot}'", "check"),
+        (("cassettes", "lint"), "Missing argument 'PATH...'", "cassettes lint"),
+        (("record", "pivot"), "Missing option '--out'", "record"),
+        (("check", "midtrans", "--no-such-option"), "No such option '--no-such-option'", "check"),
+        (("no-such-command",), "No such command 'no-such-command'", ""),
+        ((), "missing command (one of: cassettes, check, examples, ", ""),
+        (("cassettes",), "missing command (one of: diff, examples, lint)", "cassettes"),
+    ],
+    ids=["missing-argument", "missing-path", "missing-option", "unknown-option",
+         "unknown-command", "no-command", "no-subcommand"],
+)  # fmt: skip
+def test_a_usage_error_is_one_line_naming_the_help_to_read(args, message, command) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr  # not click's Usage / Try / Error
+    assert lines[0].startswith(f"capture-conformance: error: {message}"), lines[0]
+    assert lines[0].endswith(f"; see {' '.join(['capture-conformance', command]).strip()} --help")
+
+
+def test_help_still_works_for_every_command() -> None:
+    for args in ((), ("check",), ("cassettes", "lint")):
+        done = run(*args, "--help")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"Usage: capture-conformance {' '.join(args)}".rstrip())
+        assert done.stderr == ""

@@ -27,6 +27,7 @@ from .._constants import PROVIDERS
 from ..errors import InputError
 from ..specs import load_spec
 from ..suite._target import PRODUCTION_HOSTS, SANDBOX_HOSTS
+from ._fast_yaml import METADATA_KEY
 from ._format import Cassette, Interaction
 
 __all__ = [
@@ -42,8 +43,6 @@ __all__ = [
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOSTS = {host: p for hosts in (SANDBOX_HOSTS, PRODUCTION_HOSTS) for p, host in hosts.items()}
-#: Where the kit writes what it knows of a cassette (vcrpy's own ``metadata`` mapping).
-METADATA_KEY = "capture-conformance"
 
 
 @dataclass(frozen=True)

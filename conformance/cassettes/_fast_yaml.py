@@ -34,10 +34,22 @@ try:  # an accelerator: without it, every cassette goes through vcrpy's own load
 except ImportError:  # pragma: no cover
     yaml_rs = None  # type: ignore[assignment]
 
-__all__ = ["SCENARIO_KEY", "RecursiveAlias", "expanded_size", "fast_yaml", "may_alias"]
+__all__ = [
+    "METADATA_KEY",
+    "SCENARIO_KEY",
+    "RecursiveAlias",
+    "expanded_size",
+    "fast_yaml",
+    "may_alias",
+]
 
 #: The interaction key the kit tags with a scenario id; vcrpy ignores it.
 SCENARIO_KEY = "scenario"
+#: What the kit knows of a cassette (provider, where and when it was recorded), kept
+#: under this key on the cassette's first interaction, which vcrpy ignores too. (Older
+#: kits wrote it in vcrpy's top-level ``metadata`` mapping, which pytest-recording cannot
+#: load; that is still read.)
+METADATA_KEY = "capture-conformance"
 
 
 #: What may stand before a YAML tag (``!!binary``) or anchor (``&id001``) at the start of a node.

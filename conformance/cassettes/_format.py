@@ -2,8 +2,11 @@
 
 A cassette is ``{"version": 1, "interactions": [{"request": {...}, "response": {...}}]}``,
 exactly as vcrpy and pytest-recording write it. The kit adds one key per
-interaction, ``scenario`` (the scenario id it was recorded for), which vcrpy
-ignores on load, and may add vcrpy's own top-level ``metadata``.
+interaction, ``scenario`` (the scenario id it was recorded for), and one on the
+first interaction, ``capture-conformance`` (the provider, where and when it was
+recorded: :attr:`Cassette.metadata`); vcrpy ignores both on load. A top-level
+``metadata`` mapping (what older kits wrote) is still read, but never written
+for the kit's own key: pytest-recording cannot load a cassette that has one.
 
 >>> import httpx
 >>> item = Interaction.from_httpx(
@@ -12,6 +15,10 @@ ignores on load, and may add vcrpy's own top-level ``metadata``.
 >>> again = loads(dumps(Cassette([item])), "mem.yaml").interactions[0]
 >>> again.method, again.path, again.status, again.scenario, again.response_body()
 ('GET', '/v2/t-1/status', 200, 'midtrans.status-read', b'{"status_code":"200"}')
+>>> meta = {"capture-conformance": {"provider": "midtrans"}}
+>>> text = dumps(Cassette([item], metadata=meta))
+>>> "metadata" in yaml.safe_load(text), loads(text).metadata == meta
+(False, True)
 """
 
 from __future__ import annotations
@@ -34,7 +41,14 @@ from vcr.serializers import compat, jsonserializer, yamlserializer
 
 from .._files import write_atomic
 from ..errors import InputError
-from ._fast_yaml import SCENARIO_KEY, RecursiveAlias, expanded_size, fast_yaml, may_alias
+from ._fast_yaml import (
+    METADATA_KEY,
+    SCENARIO_KEY,
+    RecursiveAlias,
+    expanded_size,
+    fast_yaml,
+    may_alias,
+)
 
 __all__ = [
     "BodyError",
@@ -185,6 +199,7 @@ class Cassette:
 
     interactions: list[Interaction]
     path: str = "<memory>"
+    #: ``{"capture-conformance": {...}}`` and any other tool's top-level vcrpy metadata.
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Interaction]:
@@ -236,12 +251,24 @@ def loads(text: str, name: str = "<memory>") -> Cassette:
             f"{name}: not a vcrpy cassette: expected a mapping with 'version: 1' and an "
             f"'interactions' list; found {found}"
         )
-    metadata = data.get("metadata")
     return Cassette(
         [_interaction(raw, name, n) for n, raw in enumerate(data["interactions"])],
         name,
-        dict(metadata) if isinstance(metadata, dict) else {},
+        _metadata(data),
     )
+
+
+def _metadata(data: dict[str, Any]) -> dict[str, Any]:
+    """vcrpy's top-level ``metadata`` (older kits), the kit's own key from the first
+    interaction that carries it (this kit) taking precedence."""
+    found = data.get("metadata")
+    metadata = dict(found) if isinstance(found, dict) else {}
+    for raw in data["interactions"]:
+        ours = raw.get(METADATA_KEY) if isinstance(raw, dict) else None
+        if isinstance(ours, dict):
+            metadata[METADATA_KEY] = ours
+            break
+    return metadata
 
 
 def _bound_aliases(data: Any, text: str, name: str) -> None:
@@ -275,8 +302,12 @@ def dumps(cassette: Cassette, name: str = "<memory>.yaml") -> str:
             raw[SCENARIO_KEY] = item.scenario
         interactions.append(raw)
     data: dict[str, Any] = {"version": CASSETTE_FORMAT_VERSION, "interactions": interactions}
-    if cassette.metadata:
-        data["metadata"] = cassette.metadata
+    metadata = dict(cassette.metadata)
+    ours = metadata.pop(METADATA_KEY, None)
+    if ours and interactions:  # not top-level: pytest-recording cannot load that
+        interactions[0][METADATA_KEY] = copy.deepcopy(ours)
+    if metadata:  # another tool's vcrpy metadata, kept where it was
+        data["metadata"] = metadata
     try:
         text: str = _serializer(name).serialize(data)
     except (TypeError, ValueError) as exc:  # vcrpy's JSON serializer and binary bodies

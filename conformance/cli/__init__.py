@@ -1,7 +1,8 @@
 """The ``capture-conformance`` command line.
 
 Exit codes, for every command: 0 conformant, 1 violations found, 2 could not
-run (bad arguments, unreadable input). Exit 2 always prints one line.
+run (bad arguments, unreadable input). Exit 2 always prints one line; a usage
+error's line ends with the ``--help`` to read (``; see capture-conformance check --help``).
 
     capture-conformance validate midtrans response reply.json --status 412
     capture-conformance examples
@@ -60,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:  # click would print usage, a hint and the error: 3 lines
+        _error(f"capture-conformance: error: {_usage(exc)}", args)
+        return EXIT_ERROR
     except click.ClickException as exc:
         _error(f"capture-conformance: error: {exc.format_message()}", args)
         return EXIT_ERROR
@@ -70,6 +74,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"capture-conformance: error: {exc}", args)
         return EXIT_ERROR
     return EXIT_CONFORMANT
+
+
+def _usage(exc: click.UsageError) -> str:
+    """A usage error's message and where to read more, on one line.
+
+    A group run without a command says so (click's own message is the whole help).
+    """
+    ctx = exc.ctx
+    where = ctx.command_path if ctx is not None else "capture-conformance"
+    message = exc.format_message()
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError) or message.startswith("Usage:"):
+        group = ctx.command if ctx is not None else None
+        names = group.list_commands(ctx) if isinstance(group, click.Group) and ctx else []
+        message = "missing command" + (f" (one of: {', '.join(names)})" if names else "")
+    return f"{message.removesuffix('.')}; see {where} --help"
 
 
 def _error(line: str, args: Sequence[str]) -> None:

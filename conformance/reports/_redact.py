@@ -5,6 +5,9 @@ headers, query strings, JSON bodies, and form-encoded text (a body sent as
 ``application/x-www-form-urlencoded``, or a string that holds one). The
 :class:`Redactor` then scrubs every secret value it knows from free text, in
 every form the recorder refuses (:func:`conformance._secrets.secret_forms`).
+Wherever a value or text is redacted, a card number that no secret name
+announces (a full PAN in ``masked_card``) is masked too, keeping its first 6 and
+last 4 digits (:func:`conformance._secrets.mask_pans`).
 
 >>> redact_headers({"Authorization": "Basic U0ItTWlk", "Accept": "application/json"})
 {'Authorization': '<redacted>', 'Accept': 'application/json'}
@@ -12,6 +15,8 @@ every form the recorder refuses (:func:`conformance._secrets.secret_forms`).
 {'credit_card': {'token_id': '<redacted>'}, 'gross_amount': 1}
 >>> redact_body(b"server_key=SB-Mid-server-abc&gross_amount=1")
 'server_key=<redacted>&gross_amount=1'
+>>> redact_json({"masked_card": "4811111111111114", "order_id": "1234567890123"})
+{'masked_card': '481111******1114', 'order_id': '1234567890123'}
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from .._secrets import CREDENTIAL_VARIABLES, SECRET_FIELDS, SECRET_HEADERS, secret_forms
+from .._secrets import (
+    CREDENTIAL_VARIABLES,
+    SECRET_FIELDS,
+    SECRET_HEADERS,
+    luhn_valid,
+    mask_pans,
+    secret_forms,
+)
 
 if TYPE_CHECKING:
     from ..suite import Exchange, Report
@@ -85,7 +97,9 @@ def names_a_secret(pointer: str) -> bool:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
+    return {
+        k: REDACTED if k.lower() in SECRET_HEADERS else mask_pans(v) for k, v in headers.items()
+    }
 
 
 def redact_form(text: str) -> str:
@@ -111,10 +125,13 @@ def redact_form(text: str) -> str:
 def redact_json(value: Any) -> Any:
     """*value* with every secret field redacted, at any depth of dicts, lists and tuples.
 
-    A string is redacted as form-encoded text (:func:`redact_form`).
+    A string is redacted as form-encoded text (:func:`redact_form`); in a string,
+    and for an integer, a PAN-shaped number is masked (:func:`mask_pans`).
     """
     if isinstance(value, str):
-        return redact_form(value)
+        return mask_pans(redact_form(value))
+    if isinstance(value, int) and not isinstance(value, bool) and 13 <= len(str(value)) <= 19:
+        return mask_pans(str(value)) if luhn_valid(str(value)) else value
     if isinstance(value, dict):
         return {k: REDACTED if k in SECRET_FIELDS else redact_json(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -127,8 +144,10 @@ def redact_json(value: Any) -> Any:
 
 def redact_url(url: str) -> str:
     parts = urlsplit(url)
-    query = [(k, REDACTED if k in SECRET_FIELDS else v) for k, v in parse_qsl(parts.query)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="<>")))
+    query = [
+        (k, REDACTED if k in SECRET_FIELDS else mask_pans(v)) for k, v in parse_qsl(parts.query)
+    ]
+    return mask_pans(urlunsplit(parts._replace(query=urlencode(query, safe="<>*"))))
 
 
 def redact_body(raw: bytes) -> str:
@@ -141,7 +160,7 @@ def redact_body(raw: bytes) -> str:
     try:
         return json.dumps(redact_json(json.loads(raw)), ensure_ascii=False)
     except (ValueError, UnicodeDecodeError):
-        text = redact_form(raw[:_FORM_LIMIT].decode("utf-8", "replace"))
+        text = mask_pans(redact_form(raw[:_FORM_LIMIT].decode("utf-8", "replace")))
         return text[:2048] + ("…" if len(text) > 2048 or len(raw) > _FORM_LIMIT else "")
 
 
@@ -168,7 +187,7 @@ def curl(request: httpx.Request, provider: str) -> str:
         if lower in _HEADER_ENV:
             parts += ["-H", f'"{name}: {_HEADER_ENV[lower]}"']
             continue
-        parts += ["-H", shlex.quote(f"{name}: {value}")]
+        parts += ["-H", shlex.quote(f"{name}: {mask_pans(value)}")]
     body = request.read()
     if body:
         parts += ["--data-binary", shlex.quote(redact_body(body))]
@@ -220,9 +239,10 @@ class Redactor:
         self._ends = {start[-_MIN_CUT:] for start in self._starts}
 
     def __call__(self, text: str) -> str:
+        """*text* without a known secret in any of its forms, and with each PAN masked."""
         if self._pattern is None:
-            return text
-        return self._cut_end(self._pattern.sub(REDACTED, text))
+            return mask_pans(text)
+        return mask_pans(self._cut_end(self._pattern.sub(REDACTED, text)))
 
     def _cut_end(self, text: str) -> str:
         """*text* with the start of a secret that ends it (before a ``…``) scrubbed."""

@@ -18,7 +18,10 @@ __all__ = ["FAST", "bind", "serve", "served"]
 
 #: uvicorn's fast HTTP parser and event loop (runtime dependencies), named rather than
 #: left to uvicorn's "auto"; uvloop has no Windows build, so asyncio there.
-FAST = {"http": "httptools", "loop": "asyncio" if sys.platform == "win32" else "uvloop"}
+FAST: dict[str, Any] = {
+    "http": "httptools",
+    "loop": "asyncio" if sys.platform == "win32" else "uvloop",
+}
 
 
 def bind(host: str, port: int) -> socket.socket:
