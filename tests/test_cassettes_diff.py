@@ -3,6 +3,7 @@ the exit codes; and the committed recordings against a fresh recording of today'
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,66 @@ def test_fresh_recording_matches_the_committed_one(provider: str) -> None:
         render(result, "text") + "\nIf the change is intended, refresh the recording: "
         f"capture-conformance record {provider} --simulator --out {committed.relative_to(ROOT)}"
     )
+
+
+def test_html_page_written_at_once_with_out(tmp_path: Path, capsys) -> None:
+    from test_html_report import parse
+
+    old, new = _files(tmp_path, [_item(OK)], [_item({**OK, "status_message": "Done"}, status=201)])
+    out = tmp_path / "deep" / "drift.html"
+    assert main(["cassettes", "diff", old, new, "--format", "html", "--out", str(out)]) == 1
+    assert capsys.readouterr().out == (
+        "midtrans: 2 change(s): 1 breaking, 0 non-breaking, 1 cosmetic; "
+        f"html diff written to {out}\n"
+    )
+    page = out.read_text(encoding="utf-8")
+    parsed = parse(page)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "link" not in parsed.tags
+    assert "img" not in parsed.tags
+    assert parsed.urls == []
+    assert "<script src" not in page
+    assert parsed.tags.count("script") == 1
+    text = " ".join(" ".join(parsed.text).split())
+    assert "2 change(s): 1 breaking, 0 non-breaking, 1 cosmetic" in text
+    assert 'class="change breaking" data-class="breaking"' in page
+    assert 'class="change cosmetic" data-class="cosmetic"' in page
+    assert "OLD · HTTP 200 OK" in text
+    assert "NEW · HTTP 201 Created" in text
+    assert [p.name for p in out.parent.iterdir()] == ["drift.html"]  # no temporary left
+    # Without --out the page goes to stdout, like every format; --out takes any format.
+    assert main(["cassettes", "diff", old, new, "--format", "html"]) == 1
+    assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
+    assert main(["cassettes", "diff", old, new, "--out", str(tmp_path / "d.txt")]) == 1
+    capsys.readouterr()
+    assert "[breaking] status-code.changed" in (tmp_path / "d.txt").read_text(encoding="utf-8")
+
+
+def test_an_unwritable_out_is_one_line_and_nothing_is_diffed(tmp_path: Path, capsys) -> None:
+    old, new = _files(tmp_path, [_item(OK)], [_item(OK)])
+    for out, message in ((tmp_path, "is a directory"), (Path(old) / "x.html", "cannot be written")):
+        assert main(["cassettes", "diff", old, new, "--format", "html", "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert "--out" in captured.err, captured.err
+        assert message in captured.err, captured.err
+        assert captured.err.count("\n") == 1
+        assert captured.out == ""
+
+
+def test_every_format_is_redacted(tmp_path: Path, capsys, monkeypatch) -> None:
+    key, other = "SB-Mid-server-diff-made-up-0007", "SB-Mid-server-from-env-0008"
+    monkeypatch.setenv("MIDTRANS_SERVER_KEY", other)
+    basic = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    leaked = {**OK, "status_message": f"key {key} or {other}", "token_id": "tok-diff-made-up-09",
+              "masked_card": "4811111111111114"}  # fmt: skip
+    new_item = Interaction.from_httpx(
+        httpx.Request("POST", MIDTRANS + "/v2/capture", headers={"Authorization": basic}),
+        httpx.Response(200, json=leaked), scenario="midtrans.full-capture",
+    )  # fmt: skip
+    old, new = _files(tmp_path, [_item(OK)], [new_item])
+    for fmt in ("text", "json", "markdown", "html"):
+        assert main(["cassettes", "diff", old, new, "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "<redacted>" in out or "&lt;redacted&gt;" in out, fmt
+        for secret in (key, other, basic.split()[1], "tok-diff-made-up-09", "4811111111111114"):
+            assert secret not in out, (fmt, secret)

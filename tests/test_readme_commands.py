@@ -48,6 +48,9 @@ NOT_RUN = {
     "--junit junit.xml": "the user's sandbox recording; replay: tests/test_cassettes_replay.py",
     "capture-conformance cassettes diff cassettes/midtrans/sandbox.yaml new.yaml "
     "--format markdown": "the user's two recordings; diff: tests/test_cassettes_diff.py",
+    "capture-conformance cassettes diff cassettes/midtrans/sandbox.yaml new.yaml "
+    "--format html --out drift.html":
+        "the user's two recordings; html: tests/test_cassettes_diff.py, test_html_browser.py",
     "capture-conformance validate pivot response reply.json --status 422 --profile observed":
         "the user's reply.json",
     "capture-conformance serve midtrans --port 0": "a server: tests/test_simulators_served.py",

@@ -71,6 +71,9 @@ class Change:
         }
 
 
+Exchanged = tuple[str, str, Interaction | None, Interaction | None]
+
+
 @dataclass
 class DiffResult:
     old: str
@@ -79,6 +82,10 @@ class DiffResult:
     scenarios: list[str] = field(default_factory=list)
     pairs: int = 0
     changes: list[Change] = field(default_factory=list)
+    #: Every interaction of both recordings as compared: (scenario, where, old, new), the
+    #: side without a counterpart ``None``. What the HTML page shows side by side, and
+    #: where the outputs find the secrets to scrub.
+    exchanges: list[Exchanged] = field(default_factory=list, repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         return {s: sum(c.severity == s for c in self.changes) for s in SEVERITIES}
@@ -106,14 +113,15 @@ def diff(old: str | Path | Cassette, new: str | Path | Cassette) -> DiffResult:
     old_groups, new_groups = _groups(before, provider), _groups(after, provider)
     for scenario in [*old_groups, *(s for s in new_groups if s not in old_groups)]:
         result.scenarios.append(scenario)
+        everything = _paired(old_groups.get(scenario, []), new_groups.get(scenario, []))
+        result.exchanges += [(scenario, label, b, a) for label, b, a in everything]
         if scenario not in new_groups:
             result.changes.append(_whole(scenario, "scenario.removed", "only OLD records it"))
         elif scenario not in old_groups:
             result.changes.append(_whole(scenario, "scenario.added", "only NEW records it"))
         else:
-            pairs = _paired(old_groups[scenario], new_groups[scenario])
-            result.changes += _compare_pairs(provider, scenario, pairs)
-            result.pairs += sum(1 for _, b, a in pairs if b is not None and a is not None)
+            result.changes += _compare_pairs(provider, scenario, everything)
+            result.pairs += sum(1 for _, b, a in everything if b is not None and a is not None)
     return result
 
 

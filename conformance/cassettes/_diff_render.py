@@ -1,4 +1,9 @@
-"""``cassettes diff`` output: plain text, JSON, or markdown for a pull-request comment.
+"""``cassettes diff`` output: plain text, JSON, markdown for a pull-request comment, or HTML.
+
+Every format is redacted alike (:func:`redactor`): the values of secret fields
+and headers found in either recording, and any secret the caller names (the
+credentials in the environment), are scrubbed wherever they show, as in every
+other output of the kit. The HTML page is :mod:`._diff_html`.
 
 >>> from conformance.cassettes._diff import Change, DiffResult
 >>> result = DiffResult("old.yaml", "new.yaml", "pivot", ["pivot.full-capture"], 1, [
@@ -15,24 +20,62 @@ pivot.full-capture
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import httpx
+
+from ..reports._redact import Redactor, exchange_secrets
+from ..suite import Exchange
 from ._diff import Change, DiffResult
+from ._diff_html import to_html
 from ._diff_rules import RULES, SEVERITIES
+from ._format import BodyError, Interaction
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "redactor", "render"]
 
-FORMATS = ("text", "json", "markdown")
+FORMATS = ("text", "json", "markdown", "html")
 
 
-def render(result: DiffResult, fmt: str) -> str:
-    """*result* as ``text``, ``json`` or ``markdown``."""
+def render(result: DiffResult, fmt: str, *, secrets: Iterable[str] = ()) -> str:
+    """*result* as ``text``, ``json``, ``markdown`` or ``html``, redacted (:func:`redactor`)."""
+    scrub = redactor(result, secrets)
     if fmt == "json":
-        return json.dumps(_document(result), indent=2, ensure_ascii=False, default=repr)
-    if fmt == "markdown":
-        return "\n".join(_markdown(result))
-    return "\n".join(_text(result))
+        document = scrub.deep(_document(result))
+        return json.dumps(document, indent=2, ensure_ascii=False, default=repr)
+    if fmt == "html":
+        return to_html(result, scrub)
+    lines = _markdown(result) if fmt == "markdown" else _text(result)
+    return "\n".join(scrub(line) for line in lines)
+
+
+def redactor(result: DiffResult, secrets: Iterable[str] = ()) -> Redactor:
+    """Scrubs *secrets* and every secret value either recording holds out of free text.
+
+    The values of secret headers (HTTP Basic decoded too), query parameters and
+    body fields of each interaction, found as the reports find them in the
+    suite's exchanges (:func:`~conformance.reports._redact.exchange_secrets`).
+    """
+    found = list(secrets)
+    for _, _, old, new in result.exchanges:
+        for item in (old, new):
+            if item is not None:
+                found += _secrets(item)
+    return Redactor([], extra=found)
+
+
+def _secrets(item: Interaction) -> list[str]:
+    try:
+        request = httpx.Request(
+            item.method, item.uri, headers=item.request_headers(), content=item.request_body()
+        )
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return []
+    try:
+        response: httpx.Response | None = item.httpx_response(request)
+    except BodyError:
+        response = None
+    return list(exchange_secrets(Exchange("", request, response)))
 
 
 def _headline(result: DiffResult) -> str:

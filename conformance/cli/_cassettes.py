@@ -5,6 +5,7 @@
     capture-conformance record pivot --simulator --out cassettes/pivot/catalogue.yaml
     capture-conformance cassettes lint cassettes/ tests/cassettes/
     capture-conformance cassettes diff old.yaml new.yaml --format markdown --fail-on any
+    capture-conformance cassettes diff old.yaml new.yaml --format html --out drift.html
     capture-conformance cassettes examples pivot --out cassettes/pivot/seed-examples.yaml
 
 Exit codes: 0 conformant / no failing change, 1 violations / a change at or above
@@ -136,10 +137,15 @@ def lint(paths: tuple[str, ...], provider: str | None, profile: str, fmt: str) -
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("text", "json", "markdown")),
+    type=click.Choice(("text", "json", "markdown", "html")),
     default="text",
     show_default=True,
-    help="markdown reads well as a pull-request comment",
+    help="markdown reads well as a pull-request comment; html is one self-contained page",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="write the output to this file (at once) instead of stdout, and print the counts",
 )
 @click.option(
     "--fail-on",
@@ -148,13 +154,31 @@ def lint(paths: tuple[str, ...], provider: str | None, profile: str, fmt: str) -
     show_default=True,
     help="which changes make the exit code 1",
 )
-def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
+def diff(old: str, new: str, fmt: str, out: str | None, fail_on: str) -> None:
     """Compare recording NEW with OLD, scenario by scenario, and classify each change."""
+    import os
+
+    from .._files import check_writable, write_atomic
     from ..cassettes import diff as diff_cassettes
     from ..cassettes._diff_render import render
+    from ..reports._redact import credentials_redactor
 
+    if out is not None:
+        check_writable(out, option="out")
     result = diff_cassettes(old, new)
-    click.echo(render(result, fmt))
+    # The credentials in the environment are scrubbed too, should a recording hold one.
+    secrets = credentials_redactor([], os.environ).secrets
+    text = render(result, fmt, secrets=secrets)
+    if out is None:
+        click.echo(text)
+    else:
+        write_atomic(out, text + "\n", what=f"{fmt} diff")
+        counts = result.counts()
+        click.echo(
+            f"{result.provider}: {len(result.changes)} change(s): "
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
+            + f"; {fmt} diff written to {out}"
+        )
     sys.exit(result.exit_code(fail_on))
 
 

@@ -22,34 +22,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from html import escape
 
 from ..suite import CaseResult, Finding, Report
 from ..violations import Severity
 from ._evidence import evidence, replay_args
+from ._page import e as _e
+from ._page import head as _head
 from ._redact import Redactor
 from .console import verdict
 from .json_report import exit_code, summary, tool_version
 
 __all__ = ["to_html", "write_html"]
-
-_STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:1rem 1.5rem;
-color:#1d1f21;background:#fff}
-h1{font-size:1.4rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
-h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
-table{border-collapse:collapse;margin:.4rem 0 1rem}
-th,td{border:1px solid #d0d0d0;padding:.2rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.n{text-align:right}
-.passed{color:#17692b}.failed{color:#b3141b;font-weight:600}.error{color:#8a5a00;font-weight:600}
-.skipped{color:#777}.verdict{font-weight:600}
-.finding{border-left:4px solid #b3141b;margin:.6rem 0;padding:.2rem .8rem;background:#fcf7f7}
-.finding.warning{border-color:#c98a00;background:#fdfaf2}
-.evidence th{width:7rem;background:#faf5f5;font-weight:500}
-pre{margin:0;white-space:pre-wrap;word-break:break-word;font:12px/1.4 ui-monospace,monospace}
-code{font:13px ui-monospace,monospace}.filters{margin:1rem 0;padding:.5rem;background:#f6f6f6}
-.filters label{margin-right:1.5rem}
-"""
 
 # Hides what the menus leave out; the page reads the same without it.
 _SCRIPT = """
@@ -67,10 +50,6 @@ _SCRIPT = """
 
 _OUTCOMES = ("passed", "failed", "error", "skipped")
 _COUNTS = ("cases", "passed", "failed", "error", "skipped", "findings", "warnings", "exchanges")
-
-
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
 
 
 def _summary(report: Report, scrub: Redactor) -> list[str]:
@@ -150,12 +129,10 @@ def to_html(
     rules, findings = _by_rule(reports, scrub)
     code = exit_code(reports)
     head = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>capture-conformance report (exit {code})</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        f"<h1>capture-conformance report &middot; exit {code}</h1>",
+        _head(
+            f"capture-conformance report (exit {code})",
+            f"capture-conformance report &middot; exit {code}",
+        ),
         f"<p>capture-conformance {_e(tool_version())}"
         + (f" &middot; <code>{_e(scrub.command(command))}</code>" if command else "")
         + "</p>",
