@@ -34,6 +34,9 @@ def routed(traffic: Traffic) -> Iterator[responses.RequestsMock]:
         request = to_httpx_request(prepared)
         try:
             response = traffic.handle(request)
+        except httpx.TimeoutException as exc:
+            # What requests raises when the answer does not come in time.
+            raise requests.ReadTimeout(str(exc), request=prepared) from exc
         except httpx.TransportError as exc:
             # What requests raises for a refused or dropped connection.
             raise requests.ConnectionError(str(exc), request=prepared) from exc

@@ -40,7 +40,9 @@ from ._explain import Side
 from ._hosts import classify
 
 if TYPE_CHECKING:
+    from ..answers import Answer
     from ..simulators._deliveries import Delivery
+    from ._answers import AnswerScript
 
 __all__ = ["Finding", "Traffic", "provider_of"]
 
@@ -73,6 +75,10 @@ class Traffic:
         #: Calls that could not be judged: production hosts, paths no operation serves.
         self.problems: list[str] = []
         self._armed: list[_Armed] = []
+        #: The catalogue answer scripted for this test (``conformance_answer``), if any.
+        self.script: AnswerScript | None = None
+        #: ``id()`` of the answers a script served: judged in the catalogue's own test, not here.
+        self.scripted: set[int] = set()
         self._transports = {p: SyncASGITransport(s.app) for p, s in self.simulators.items()}
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="capture-conformance-traffic")
 
@@ -115,6 +121,13 @@ class Traffic:
             raise ValueError(f"count must be at least 1; got {count!r}")
         fault = Fault(kind, status=status, delay=delay)  # a bad kind or status fails here
         self._armed.append(_Armed(provider, operation, fault, count))
+
+    def script_answer(self, answer: Answer) -> AnswerScript:
+        """Give the next call of *answer*'s operation that catalogue answer (see ``_answers``)."""
+        from ._answers import AnswerScript
+
+        self.script = AnswerScript(self, answer)
+        return self.script
 
     # -- deliveries: Midtrans notifications, Pivot callbacks -------------------------
     def deliver_to(self, provider: str, target: Any, *, url: str | None = None) -> None:
@@ -185,7 +198,7 @@ class Traffic:
             validator = Validator(provider_of(exchange.request), profile=self.profile)
             op, request = exchange.operation, exchange.request
             found += [("request", v) for v in validator.validate_request(op, request)]
-            if exchange.response is not None:
+            if exchange.response is not None and id(exchange.response) not in self.scripted:
                 answer = validator.validate_response(op, exchange.response, request=request)
                 found += [("response", v) for v in answer]
             if found:
@@ -249,8 +262,12 @@ class Traffic:
                 f"checked (the simulator answered it); the specs describe: {known}"
             )
         self._arm(provider, operation, request.url.path)
+        send = self._transports[provider].handle_request
         try:
-            response = self._transports[provider].handle_request(request)
+            if self.script is None:
+                response = send(request)
+            else:
+                response = self.script.exchange(provider, operation, request, send)
         except httpx.TransportError as exc:
             self.exchanges.append(Exchange(operation, request, None, f"{exc!r}"))
             raise

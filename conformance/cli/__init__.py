@@ -22,6 +22,7 @@ import click
 from ..errors import ConformanceError
 from ._cassettes import cassettes, record
 from ._exit import EXIT_CONFORMANT, EXIT_ERROR, EXIT_VIOLATIONS
+from ._handler import handler
 from ._proxy import proxy
 from ._receive import receive
 from ._serve import serve
@@ -46,6 +47,7 @@ cli.add_command(record)
 cli.add_command(cassettes)
 cli.add_command(proxy)
 cli.add_command(receive)
+cli.add_command(handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .._constants import DEFAULT_PROFILE, PROFILES
+from ._answers import MARKER as _ANSWERS_MARKER
+from ._answers import conformance_answer, pytest_generate_tests  # noqa: F401
+from ._deliveries import conformance_deliveries  # noqa: F401
 from ._simulators import (  # noqa: F401  (fixtures: pytest finds them in this module)
     SimulatorHandle,
     _midtrans_simulator_server,
@@ -56,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "conformance(profile=...): settings for the capture-conformance fixtures of this test",
     )
+    config.addinivalue_line("markers", _ANSWERS_MARKER)
     from ._settings import check_profile
 
     check_profile(config)  # a bad ini value stops the run at once, as a bad option does
