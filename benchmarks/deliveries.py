@@ -1,10 +1,18 @@
-"""Deliveries per second that ``capture-conformance receive`` validates over loopback.
+"""Deliveries per second that ``capture-conformance receive`` validates over loopback,
+and the time from capture to validated notification in ``capture-conformance run``.
 
 Run: ``python benchmarks/deliveries.py [--deliveries N] [--senders N]``. It serves
 the receiver the way the command does (uvicorn, one process), then POSTs signed
 Midtrans notifications, half of them forged, from a few keep-alive clients at
 once, and prints deliveries validated per second. It checks that every forged
 one was found, so a fast but blind receiver cannot score.
+
+Second figure: the suite of ``run`` against both embedded simulators, deliveries
+required. For every accepted capture it times from sending the capture to the
+receiver having validated its delivery (the Midtrans notification; for Pivot the
+callback of the settled session, which comes when the capture settles: at the
+end of the suite, when it moves the simulator clock, unless a scenario moved it
+earlier). Median and max per provider.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.receiver import Inbox, ReceiverApp
+from conformance._constants import DEFAULT_EXAMPLES
+from conformance.receiver import Inbox, ReceiverApp, simulator_target
 from conformance.signatures import midtrans_signature
 from conformance.simulators._serve import served
+from conformance.suite import SuiteOptions, run_suite
 
 KEY = "SB-Mid-server-test-benchmark-0001"
 
@@ -73,6 +83,19 @@ def one_round(deliveries: int, senders: int) -> float:
     return deliveries / elapsed
 
 
+def run_latencies(provider: str, repeat: int) -> list[float]:
+    """Capture to validated delivery (s) of every checked capture in *repeat* suites."""
+    found: list[float] = []
+    for seed in range(repeat):
+        with simulator_target(provider) as target:
+            report = run_suite(target, SuiteOptions(examples=DEFAULT_EXAMPLES, seed=seed))
+            assert target.deliveries is not None
+            found += target.deliveries.latencies  # type: ignore[attr-defined]
+        if report.exit_code != 0:
+            raise SystemExit(f"{provider}: run exited {report.exit_code}")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deliveries", type=int, default=2000)
@@ -85,6 +108,13 @@ def main() -> None:
         f"(median of {args.repeat}; best {max(rates):,.0f}/s; {args.deliveries} deliveries, "
         f"half forged and all caught, {args.senders} keep-alive senders)"
     )
+    for provider, what in (("midtrans", "notification"), ("pivot", "callback")):
+        times = run_latencies(provider, args.repeat)
+        print(
+            f"run, {provider}: capture to validated {what} median "
+            f"{statistics.median(times) * 1000:.2f} ms, max {max(times) * 1000:.1f} ms "
+            f"({len(times)} captures over {args.repeat} runs, in-process)"
+        )
 
 
 if __name__ == "__main__":

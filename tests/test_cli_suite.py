@@ -169,7 +169,11 @@ def test_run_json_report_validates_and_holds_both_providers(full_run: dict[str, 
         assert run["checks_failed"] == []
         assert run["interrupted"] is None
         assert {case["outcome"] for case in run["cases"]} == {"passed"}
-        assert {case["kind"] for case in run["cases"]} == {"scenario", "property", "stateful"}
+        kinds = {"scenario", "property", "stateful", "traffic"}  # traffic: the deliveries
+        assert {case["kind"] for case in run["cases"]} == kinds
+        (deliveries,) = [case for case in run["cases"] if case["kind"] == "traffic"]
+        assert deliveries["id"] == f"{run['provider']}.deliveries"
+        assert deliveries["exchanges"] > 0, deliveries["note"]
         assert run["summary"]["passed"] == run["summary"]["cases"] == len(run["cases"])
         assert run["summary"]["exchanges"] > 0
         assert findings(run) == []
@@ -198,6 +202,7 @@ def test_run_junit_has_testcases_for_scenarios_runs_and_rules(full_run: dict[str
             *by_class[f"{provider}.scenario"],
             *by_class[f"{provider}.property"],
             *by_class[f"{provider}.stateful"],
+            *by_class[f"{provider}.traffic"],
         ]
         assert sorted(ran) == sorted(case_ids(run))
         assert len(by_class[f"{provider}.rule"]) > 20

@@ -381,6 +381,11 @@ def test_keys_and_states_that_do_not_fit_the_provider_are_usage_errors(capture, 
         validate_notification("pivot", paid, transaction=capture_answer)
 
 
+# "midtrans.notification.delivered", "pivot.notification.delivered": a missing delivery is
+# judged by the suite, never on one message; they fire in tests/test_suite_deliveries.py
+# and tests/test_gallery.py.
+
+
 def test_every_notification_rule_fires_in_this_file() -> None:
     """No rule id is registered without a test above that makes it fire."""
     from conformance.rules import all_rules

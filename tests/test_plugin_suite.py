@@ -7,6 +7,7 @@ README.md, "pytest plugin", documents what is asserted here.
 
 from __future__ import annotations
 
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from conformance.rules import known_rules
 from conformance.simulators import create
 from conformance.simulators._serve import served
 from conformance.suite import SuiteOptions, all_cases
+from conformance.suite._results import delivery_rule
 
 pytest_plugins = ["pytester"]
 
@@ -75,6 +77,7 @@ def expected_items(provider: str, profile: str = "documented") -> tuple[list[str
         f"capture-conformance::{provider}::{c.kind.value}::{c.id.removeprefix(provider + '.')}"
         for c in cases
     ]
+    ids.append(f"capture-conformance::{provider}::traffic::deliveries")  # the run's deliveries
     ids += [
         f"capture-conformance::{provider}::rule::{r.removeprefix(provider + '.')}" for r in rules
     ]
@@ -96,10 +99,14 @@ def test_a_conformant_target_passes_every_case_and_rule(
 ) -> None:
     url = request.getfixturevalue(f"{provider}_url")
     pytester.makepyfile("def test_own(): pass")
-    result = pytester.runpytest(*suite(provider, url), "-v")
+    result = pytester.runpytest(*suite(provider, url), "-v", "-rs")
     ids, rules = expected_items(provider)
-    other_profile_only = sum(not applies for applies in rules.values())
-    result.assert_outcomes(passed=1 + len(ids) - other_profile_only, skipped=other_profile_only)
+    skipped = sum(not applies for applies in rules.values())
+    if provider == "pivot":  # no --conformance-callback-listen: its callbacks are not checked,
+        # so the deliveries item and every delivery rule are skipped, never passed
+        skipped += 1 + sum(applies and delivery_rule(r) for r, applies in rules.items())
+        result.stdout.fnmatch_lines(["*SKIPPED*Pivot callbacks not checked*"])
+    result.assert_outcomes(passed=1 + len(ids) - skipped, skipped=skipped)
     # One item per case and per rule, in run order, with stable ids.
     ran = [
         line.split(" ")[0] for line in result.outlines if line.startswith("capture-conformance::")
@@ -107,12 +114,34 @@ def test_a_conformant_target_passes_every_case_and_rule(
     assert ran == ids
     result.stdout.fnmatch_lines(
         [
-            f"capture-conformance: {provider}: PASSED - conformant: * cases passed in * s (exit 0)",
+            f"capture-conformance: {provider}: PASSED - conformant: * cases passed*(exit 0)",
             f"capture-conformance: {provider} suite against {url}, --conformance-seed 7 "
             "--conformance-examples 2 --conformance-profile documented",
             f"*collected {1 + len(ids)} items",
         ]
     )
+
+
+def test_pivot_callbacks_are_checked_on_the_listen_address(pytester: pytest.Pytester) -> None:
+    key = "pivot-callback-key-plugin-made-up"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sim = create("pivot", callback_url=f"http://127.0.0.1:{port}/callbacks", callback_key=key)
+    with served(sim.app) as url:
+        result = pytester.runpytest(
+            *suite("pivot", url), "-v", f"--conformance-callback-listen=127.0.0.1:{port}",
+            f"--conformance-callback-key={key}", "--conformance-deliveries=require",
+        )  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "capture-conformance::pivot::traffic::deliveries PASSED*",
+            "capture-conformance::pivot::rule::notification.api-key PASSED*",
+            "capture-conformance::pivot::rule::notification.delivered PASSED*",
+        ]
+    )
+    assert result.ret == 0
+    assert key not in result.stdout.str()
 
 
 def test_collection_is_deterministic_and_sends_nothing(
@@ -138,9 +167,8 @@ def test_a_quirk_fails_the_rule_item_with_the_findings(
     rule_id = "capture-conformance::midtrans::rule::capture-response.gross-amount"
     result.stdout.fnmatch_lines([f"FAILED {rule_id} - *"])
     _, rules = expected_items("midtrans")
-    result.assert_outcomes(
-        failed=1, passed=len(rules) - 1, deselected=len(all_cases("midtrans", SuiteOptions()))
-    )
+    cases = len(all_cases("midtrans", SuiteOptions())) + 1  # and the deliveries item
+    result.assert_outcomes(failed=1, passed=len(rules) - 1, deselected=cases)
     result.stdout.fnmatch_lines(
         [
             f"*_ rule {GROSS} _*",
@@ -395,7 +423,10 @@ def test_ini_values_configure_the_run(pytester: pytest.Pytester, pivot_url: str)
     result = pytester.runpytest("-p", "no:cacheprovider")
     ids, rules = expected_items("pivot", "observed")
     assert all(rules.values())  # the observed profile checks every rule: nothing skipped
-    result.assert_outcomes(passed=len(ids))
+    # ...but Pivot callbacks need --conformance-callback-listen: the deliveries item and
+    # the delivery rules are skipped, with the note on how to enable them
+    skipped = 1 + sum(delivery_rule(r) for r in rules)
+    result.assert_outcomes(passed=len(ids) - skipped, skipped=skipped)
     result.stdout.fnmatch_lines(
         [
             f"capture-conformance: pivot suite against {pivot_url}, --conformance-seed 11 "
@@ -442,8 +473,8 @@ def test_cases_the_time_limit_stops_are_skipped(
     )
     # The preflight alone takes longer than the limit: no case starts.
     cases = all_cases("midtrans", SuiteOptions())
-    result.assert_outcomes(
-        skipped=len(cases), deselected=len(known_rules("midtrans", "documented"))
+    result.assert_outcomes(  # the deliveries item too: nothing was captured, nothing came
+        skipped=len(cases) + 1, deselected=len(known_rules("midtrans", "documented"))
     )
     result.stdout.fnmatch_lines([f"SKIPPED [[]{len(cases)}[]] *: time limit reached"])
     # ...and the session fails: a run that did not check everything is not a pass.

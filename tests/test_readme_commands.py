@@ -37,6 +37,18 @@ _END = re.compile(r"\s+#|\s*(?:&&|\|\||[|;&>'`])")
 #: Commands that need a network, credentials, a long-running server or files of the
 #: user's: checked against ``--help`` only, with where they run instead.
 NOT_RUN = {
+    'capture-conformance receive midtrans --port 8090 --server-key "$MIDTRANS_SERVER_KEY" '
+    "--report-json deliveries.json":
+        "a server that runs until stopped; served in tests/test_receiver.py",
+    'capture-conformance validate midtrans notification notification.json --server-key '
+    '"$MIDTRANS_SERVER_KEY"':
+        "the user's delivery and key; the phase: tests/test_receiver.py",
+    "capture-conformance serve midtrans --port 8001 --notification-url "
+    "http://127.0.0.1:8090/notifications":
+        "a server that runs until stopped; served in tests/test_receiver.py",
+    "capture-conformance check pivot --base-url https://api-stg.pivot-payment.com "
+    '--callback-listen 0.0.0.0:8090 --callback-key "$PIVOT_CALLBACK_KEY"':
+        "a live sandbox; --callback-listen against a served one: tests/test_suite_deliveries.py",
     "capture-conformance handler midtrans --url http://127.0.0.1:8000/midtrans/notify "
     "--state-url":
         "the merchant's own handler and order oracle; the command: tests/test_handler.py",
@@ -184,9 +196,15 @@ def test_the_quirk_counts_in_the_readme_are_the_catalogue_s() -> None:
         counts["midtrans", "response"], counts["pivot", "response"],
         counts["midtrans", "delivery"], counts["pivot", "delivery"],
     )  # fmt: skip
-    gallery = re.search(r"the mutation gallery: (\d+) deliberately broken variants", text)
+    gallery = re.search(
+        r"the mutation gallery: (\d+) deliberately broken variants over both providers, "
+        r"(\d+) in their answers and (\d+) in their notifications and callbacks",
+        text,
+    )
     assert gallery is not None
-    assert int(gallery[1]) == counts["midtrans", "response"] + counts["pivot", "response"]
+    answers = counts["midtrans", "response"] + counts["pivot", "response"]
+    deliveries = counts["midtrans", "delivery"] + counts["pivot", "delivery"]
+    assert tuple(map(int, gallery.groups())) == (answers + deliveries, answers, deliveries)
 
 
 def test_the_sample_integration_installs_the_kit_from_the_checkout() -> None:

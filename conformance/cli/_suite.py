@@ -97,6 +97,30 @@ def _suite_options(func: Any) -> Any:
     return func
 
 
+_MODES = ("auto", "require", "off")  # conformance.suite._deliveries.DELIVERY_MODES
+_DELIVERIES_HELP = (
+    "check the notifications (Midtrans) or callbacks (Pivot) each accepted capture causes: "
+    "'require' fails a capture whose delivery did not come; 'auto' does too, but skips the "
+    "check with a note when no delivery at all reached the receiver (a target that cannot "
+    "reach it); 'off' sends no X-Override-Notification and checks nothing"
+)
+
+
+def _delivery_options(mode: str, timeout: float) -> Callable[[Any], Any]:
+    def decorate(func: Any) -> Any:
+        options = [
+            click.option("--deliveries", type=click.Choice(_MODES), default=mode,
+                         show_default=True, help=_DELIVERIES_HELP),
+            click.option("--delivery-timeout", type=Seconds(0.01), default=timeout,
+                         show_default=True, help="seconds a capture's delivery may take"),
+        ]  # fmt: skip
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 def credential_options(func: Any) -> Any:
     """The sandbox credential options (``check`` and ``record``)."""
     options = [
@@ -127,14 +151,35 @@ def credential_options(func: Any) -> Any:
 @click.option("--concurrency", type=click.IntRange(1, 16), default=DEFAULT_CONCURRENCY,
               show_default=True, help="property and stateful runs (and parts of the stateful "
               "run) sent at once; scenarios always run one at a time")  # fmt: skip
+@_delivery_options("auto", 5.0)
+@click.option("--callback-listen", metavar="HOST:PORT",
+              help="where the kit's receiver listens for deliveries (Midtrans default: a free "
+              "loopback port; Pivot: required to check callbacks, with the sandbox's callback "
+              "URL set to it)")  # fmt: skip
+@click.option("--notification-url", metavar="URL",
+              help="Midtrans: the URL sent in X-Override-Notification, when the target reaches "
+              "the receiver by another address (a tunnel); default: the receiver's own",
+              )  # fmt: skip
+@click.option("--callback-key",
+              help="Pivot: check each callback's X-API-Key against this key "
+              "[env: PIVOT_CALLBACK_KEY]")  # fmt: skip
 @_suite_options
 def check(
     provider: str, base_url: str | None, cassettes: tuple[str, ...], server_key: str | None,
     client_key: str | None,
     client_id: str | None, client_secret: str | None, timeout: float,
-    authorizations: str | None, allow_production: bool, concurrency: int, **common: Any,
+    authorizations: str | None, allow_production: bool, concurrency: int, deliveries: str,
+    delivery_timeout: float, callback_listen: str | None, notification_url: str | None,
+    callback_key: str | None, **common: Any,
 ) -> None:  # fmt: skip
-    """Run the conformance suite against any HTTP target of PROVIDER, or a recording of one."""
+    """Run the conformance suite against any HTTP target of PROVIDER, or a recording of one.
+
+    Deliveries: Midtrans captures name a local receiver in X-Override-Notification and
+    each accepted capture must bring a conformant, correctly signed notification within
+    --delivery-timeout; Pivot callbacks are checked with --callback-listen. A target that
+    cannot reach the receiver is skipped with a note (--deliveries auto).
+    """
+    from ..receiver import listening
     from ..suite import Credentials, Target, guard_production, load_authorizations
 
     if cassettes:
@@ -146,16 +191,20 @@ def check(
     check_report_paths(common)
     credentials = Credentials.resolve(
         server_key=server_key, client_key=client_key, client_id=client_id,
-        client_secret=client_secret,
+        client_secret=client_secret, callback_key=callback_key,
     )  # fmt: skip
     given = None if authorizations is None else tuple(load_authorizations(authorizations))
     options = _options(common, authorizations=given, concurrency=concurrency)
+    with listening(
+        provider, mode=deliveries, timeout=delivery_timeout, listen=callback_listen,
+        notification_url=notification_url, credentials=credentials, profile=options.profile,
+    ) as watch:  # fmt: skip
 
-    def targets() -> Any:
-        yield Target(provider, base_url=base_url, credentials=credentials,
-                     profile=options.profile, timeout=timeout)  # fmt: skip
+        def targets() -> Any:
+            yield Target(provider, base_url=base_url, credentials=credentials,
+                         profile=options.profile, timeout=timeout, deliveries=watch)  # fmt: skip
 
-    _execute(targets, options, common)
+        _execute(targets, options, common)
 
 
 def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, common: Any) -> None:
@@ -174,18 +223,25 @@ def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, com
 
 
 @click.command()
+@_delivery_options("require", 0.5)
 @_suite_options
-def run(**common: Any) -> None:
-    """The main job: both reference simulators in-process, the full suite against each."""
-    from ..simulators import create
-    from ..suite import Target
+def run(deliveries: str, delivery_timeout: float, **common: Any) -> None:
+    """The main job: both reference simulators in-process, the full suite against each.
+
+    Their deliveries go in-process to the kit's receiver: every accepted capture must
+    bring its notification (Midtrans) or its settled session's callback (Pivot).
+    """
+    from ..receiver import simulator_target
 
     check_report_paths(common)
     options = _options(common)
 
     def targets() -> Any:
         for provider in PROVIDERS:
-            yield Target(provider, app=create(provider).app, profile=options.profile)
+            yield simulator_target(
+                provider, deliveries=deliveries, delivery_timeout=delivery_timeout,
+                profile=options.profile,
+            )  # fmt: skip
 
     _execute(targets, options, common)
 

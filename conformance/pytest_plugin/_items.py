@@ -11,8 +11,9 @@ same items in the same order::
 
 Outcomes follow ``check --junit``: a failed case or a rule named by an error
 finding fails; a case that could not run is an error; a case the time limit cut
-off, a rule of the other profile only, and every rule of a run that sent
-nothing are skipped.
+off, a rule of the other profile only, every rule of a run that sent nothing,
+and every delivery rule (``<provider>.notification…``) of a run that judged no
+delivery are skipped, the last with the run's note on why.
 
 >>> short_name("pivot", "pivot.capture-response.status")
 'capture-response.status'
@@ -77,6 +78,8 @@ def collect_items(session: pytest.Session, plugin: SuiteRun) -> tuple[Group, lis
         return groups[kind].add(new)
 
     items = [item(case.kind.value, case.id) for case in all_cases(provider, settings.options)]
+    if not settings.cassettes:  # the run's deliveries (checked, or skipped with a note)
+        items.append(item("traffic", f"{provider}.deliveries"))
     rules = known_rules(provider, settings.options.profile)
     items += [item("rule", rule_id, applies) for rule_id, applies in rules.items()]
     return top, items
@@ -132,6 +135,7 @@ class SuiteItem(pytest.Item):
     def setup(self) -> None:
         """Cases that could not run are errors, skipped ones skips, as in ``check --junit``."""
         from ..suite import Outcome
+        from ..suite._results import delivery_rule
 
         report, scrub = self.plugin.report(), self.plugin.scrub
         if self.kind == "rule":
@@ -142,6 +146,8 @@ class SuiteItem(pytest.Item):
                 pytest.skip(f"checked only in the {other} profile; this run used {report.profile}")
             if report.exchanges == 0:
                 pytest.skip("the run made no request")
+            if delivery_rule(self.check) and not report.deliveries:
+                pytest.skip(scrub(report.delivery_note) or "the run checked no delivery")
             return
         result = self._result()
         if result.outcome is Outcome.ERROR:

@@ -18,6 +18,10 @@ import pytest
 from .._constants import PROFILES, PROVIDERS
 from ..errors import ConformanceError, UsageError
 
+#: As ``check --deliveries`` (conformance.suite._deliveries.DELIVERY_MODES; not imported
+#: here, so that ``pytest --help`` stays cheap).
+DELIVERY_MODES = ("auto", "require", "off")
+
 __all__ = [
     "SUITE_OPTIONS",
     "SuiteSettings",
@@ -59,6 +63,19 @@ SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("conformance_cassettes", "--conformance-cassettes", {"action": "append", "metavar": "PATH"},
      "re-check recorded cassettes (files or folders; repeatable) offline instead of a "
      "live target: the scenario catalogue, as check --cassette"),
+    ("conformance_deliveries", "--conformance-deliveries", {"choices": DELIVERY_MODES},
+     "check the notifications/callbacks accepted captures cause, as check --deliveries: "
+     "auto (default; skipped with a note when none reaches the receiver), require, off"),
+    ("conformance_delivery_timeout", "--conformance-delivery-timeout",
+     {"type": float, "metavar": "S"}, "seconds a capture's delivery may take (default 5)"),
+    ("conformance_callback_listen", "--conformance-callback-listen", {"metavar": "HOST:PORT"},
+     "where the receiver listens (Midtrans default: a free loopback port; Pivot: needed "
+     "to check callbacks, with the sandbox's callback URL set to it)"),
+    ("conformance_notification_url", "--conformance-notification-url", {"metavar": "URL"},
+     "Midtrans: the X-Override-Notification URL when the target reaches the receiver by "
+     "another address"),
+    ("conformance_callback_key", "--conformance-callback-key", {"metavar": "KEY"},
+     "Pivot callback key checked against X-API-Key [env: PIVOT_CALLBACK_KEY]"),
 )  # fmt: skip
 
 
@@ -128,6 +145,11 @@ class SuiteSettings:
     timeout: float
     #: Recorded cassettes to replay instead of a live target (``--conformance-cassettes``).
     cassettes: tuple[str, ...] = ()
+    #: How deliveries are checked, as ``check --deliveries`` and its companions.
+    deliveries: str = "auto"
+    delivery_timeout: float = 5.0
+    callback_listen: str | None = None
+    notification_url: str | None = None
 
     def replay(self, seed: int) -> str:
         options = self.options
@@ -182,7 +204,18 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
     time_limit = _number(config, "conformance_time_limit", float)
     concurrency = _number(config, "conformance_concurrency", int)
     given = _value(config, "conformance_authorizations")
+    deliveries = _value(config, "conformance_deliveries") or "auto"
+    if deliveries not in DELIVERY_MODES:
+        raise pytest.UsageError(
+            f"ini conformance_deliveries must be one of {', '.join(DELIVERY_MODES)}; "
+            f"got {deliveries!r}"
+        )
+    delivery_timeout = _number(config, "conformance_delivery_timeout", float)
     try:
+        if delivery_timeout is not None:
+            delivery_timeout = check_seconds(
+                delivery_timeout, option="delivery-timeout", minimum=0.01
+            )
         if base_url:
             allow = bool(_value(config, "conformance_allow_production"))
             guard_production(provider, base_url, allow)
@@ -214,10 +247,14 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         options,
         DEFAULT_TIMEOUT if timeout is None else timeout,
         cassettes,
+        deliveries,
+        5.0 if delivery_timeout is None else delivery_timeout,
+        _value(config, "conformance_callback_listen") or None,
+        _value(config, "conformance_notification_url") or None,
     )
 
 
-_CREDENTIALS = ("server_key", "client_key", "client_id", "client_secret")
+_CREDENTIALS = ("server_key", "client_key", "client_id", "client_secret", "callback_key")
 
 
 def _in_range(option: str, value: int | None, low: int, high: int) -> None:

@@ -131,7 +131,7 @@ class SuitePlugin:
 
         say(f"capture-conformance: running the {settings.provider} suite ", end="")
         try:
-            with self._target(settings) as target:
+            with self._deliveries(settings) as watch, self._target(settings, watch) as target:
                 report = run_suite(target, settings.options, progress=tick)
         except ConformanceError as exc:
             say("")
@@ -141,7 +141,23 @@ class SuitePlugin:
         return report
 
     @staticmethod
-    def _target(settings: SuiteSettings) -> Any:
+    def _deliveries(settings: SuiteSettings) -> Any:
+        """The receiver for the run's deliveries, as ``check`` serves it (none for cassettes)."""
+        import contextlib
+
+        if settings.cassettes:
+            return contextlib.nullcontext(None)
+        from ..receiver import listening
+
+        return listening(
+            settings.provider, mode=settings.deliveries, timeout=settings.delivery_timeout,
+            listen=settings.callback_listen, notification_url=settings.notification_url,
+            credentials=settings.credentials, profile=settings.options.profile,
+            option="--conformance-{}".format,
+        )  # fmt: skip
+
+    @staticmethod
+    def _target(settings: SuiteSettings, deliveries: Any = None) -> Any:
         from ..suite import Target
 
         if settings.cassettes:
@@ -152,7 +168,7 @@ class SuitePlugin:
             )
         return Target(
             settings.provider, base_url=settings.base_url, credentials=settings.credentials,
-            profile=settings.options.profile, timeout=settings.timeout,
+            profile=settings.options.profile, timeout=settings.timeout, deliveries=deliveries,
         )  # fmt: skip
 
     @pytest.hookimpl(tryfirst=True)

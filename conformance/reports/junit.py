@@ -10,8 +10,9 @@ One ``<testsuite>`` per provider run, holding
   ``specs/<provider>/`` and every named rule of :mod:`conformance.rules`. A
   rule fails when an error-severity finding names it; a rule of the other
   profile only is ``<skipped>``, and so is every rule of a run that made no
-  request. A passing rule means no finding named it, not that every path to
-  it was exercised.
+  request, and every delivery rule (``<provider>.notification…``) of a run that
+  judged no delivery (with the run's note on why). A passing rule means no
+  finding named it, not that every path to it was exercised.
 
 A ``<failure>``'s message is the first finding on one line (expected vs
 received); its text is every finding's evidence, redacted: source quote,
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from .._files import write_atomic
 from ..rules import known_rules
 from ..suite import CaseResult, Finding, Outcome, Report
+from ..suite._results import delivery_rule
 from ..violations import Severity
 from ._evidence import evidence, one_line, replay_args
 from ._redact import Redactor
@@ -177,6 +179,10 @@ def _suite(report: Report, scrub: Redactor) -> tuple[ET.Element, _Counts]:
         elif report.exchanges == 0:
             counts.skipped += 1
             ET.SubElement(element, "skipped", message="the run made no request")
+        elif delivery_rule(rule_id) and not report.deliveries:
+            counts.skipped += 1
+            note = scrub(report.delivery_note) or "the run judged no delivery"
+            ET.SubElement(element, "skipped", message=note)
 
     counts.attrs(suite)
     suite.set("time", _seconds(report.duration))

@@ -8,7 +8,7 @@ names, and a delivered status against what the caller knows of the transaction
 
 >>> from conformance.rules import all_rules
 >>> sorted(r.id for r in all_rules() if r.phase == "notification")[:2]
-['midtrans.notification.content-type', 'midtrans.notification.duplicate-key']
+['midtrans.notification.content-type', 'midtrans.notification.delivered']
 """
 
 from __future__ import annotations
@@ -325,3 +325,26 @@ def pivot_event_status(ctx: Context) -> Iterator[Failure]:
             status,
             f"event {event!r} reports status {wanted!r}, data.status is {status!r}",
         )
+
+
+def _delivered(ctx: Context) -> Iterator[Failure]:
+    """An accepted capture's outcome is delivered: judged by the suite, never on one message.
+
+    A delivery that arrived was delivered, so this yields nothing here. ``check``
+    and ``run`` report the rule when an accepted capture (Midtrans) or the
+    session it settled (Pivot) brought no delivery within ``--delivery-timeout``
+    (:mod:`conformance.suite._deliveries`).
+    """
+    return iter(())
+
+
+for _provider, _source in (
+    ("midtrans", "midtrans.notification"),
+    ("pivot", "pivot.callback-events"),
+):
+    rule(
+        f"{_provider}.notification.delivered",
+        provider=_provider,
+        phase="notification",
+        source=_source,
+    )(_delivered)

@@ -180,6 +180,8 @@ class CaseContext:
 
     def record(self, exchange: Exchange) -> None:
         self.result.exchanges += 1
+        if self.target.deliveries is not None:  # an accepted capture: its delivery is due
+            self.target.deliveries.expect(self.result.id, exchange)
         if exchange.error is not None:
             self.fail(
                 f"{self.provider}.transport",

@@ -17,7 +17,7 @@ import httpx
 
 from ..violations import Severity, Source, Violation
 
-__all__ = ["CaseResult", "Exchange", "Finding", "Kind", "Outcome", "Report"]
+__all__ = ["CaseResult", "Exchange", "Finding", "Kind", "Outcome", "Report", "delivery_rule"]
 
 _UNPARSED: Any = object()
 
@@ -125,6 +125,10 @@ class Report:
     duration: float = 0.0
     #: Why the run stopped before its end (the time limit, and the cases it cut), or None.
     interrupted: str | None = None
+    #: Deliveries (notifications, callbacks) judged during the run; with none, the
+    #: delivery rules were not checked, and :attr:`delivery_note` says why.
+    deliveries: int = 0
+    delivery_note: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -155,3 +159,17 @@ class Report:
     @property
     def exchanges(self) -> int:
         return sum(r.exchanges for r in self.results)
+
+
+def delivery_rule(rule_id: str) -> bool:
+    """Whether *rule_id* judges deliveries (``<provider>.notification[.…]``), not exchanges.
+
+    A run that judged no delivery has not checked such a rule: its reports show it
+    skipped, never passed.
+
+    >>> delivery_rule("midtrans.notification.signature"), delivery_rule("pivot.notification")
+    (True, True)
+    >>> delivery_rule("midtrans.capture-response.gross-amount")
+    False
+    """
+    return rule_id.split(".")[1:2] == ["notification"]

@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from starlette.types import ASGIApp
@@ -31,6 +31,7 @@ __all__ = [
     "PRODUCTION_HOSTS",
     "SANDBOX_HOSTS",
     "Credentials",
+    "DeliveryWatch",
     "Target",
     "check_seconds",
     "error_line",
@@ -60,6 +61,9 @@ _ENV = {
 class Credentials:
     """Sandbox credentials: option > environment variable > made-up default.
 
+    *callback_key* (Pivot's "Callback API Key", which callbacks carry as ``X-API-Key``)
+    has no default: without one, only its presence is checked.
+
     >>> Credentials.resolve(server_key="SB-Mid-server-abc", env={}).server_key
     'SB-Mid-server-abc'
     """
@@ -68,6 +72,7 @@ class Credentials:
     client_key: str
     client_id: str
     client_secret: str
+    callback_key: str | None = None
 
     @classmethod
     def resolve(cls, env: Mapping[str, str] | None = None, **given: str | None) -> Credentials:
@@ -76,14 +81,24 @@ class Credentials:
             name: given.get(name) or env.get(_ENV[name]) or default
             for name, default in DEFAULT_CREDENTIALS.items()
         }
-        return cls(**values)
+        callback = given.get("callback_key") or env.get("PIVOT_CALLBACK_KEY") or None
+        return cls(**values, callback_key=callback)
 
     def secrets(self) -> list[str]:
-        return [self.server_key, self.client_key, self.client_secret]
+        found = [self.server_key, self.client_key, self.client_secret]
+        return found + ([self.callback_key] if self.callback_key else [])
 
     @property
     def basic(self) -> str:
         return "Basic " + base64.b64encode(f"{self.server_key}:".encode()).decode()
+
+
+class DeliveryWatch(Protocol):
+    """What a target asks of its deliveries check (:class:`~._deliveries.Deliveries`)."""
+
+    def headers(self, method: str, path: str) -> dict[str, str]: ...
+
+    def expect(self, case_id: str, exchange: Exchange) -> None: ...
 
 
 def check_seconds(value: float, *, option: str, minimum: float = 0.1) -> float:
@@ -114,6 +129,8 @@ class Target:
     *transport* replaces the one a base URL would get (cassette recording and
     replay wrap or stand in for it); *on_case* hears each case id before the case
     runs and may return a note to skip it with (see :meth:`begin_case`).
+    *deliveries* (a :class:`~conformance.suite._deliveries.Deliveries`) checks the
+    notifications or callbacks the run's captures cause; ``None``: not checked.
     """
 
     def __init__(
@@ -127,6 +144,7 @@ class Target:
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
         on_case: Callable[[str], str | None] | None = None,
+        deliveries: DeliveryWatch | None = None,
     ) -> None:
         if (base_url is None) == (app is None):
             raise UsageError("give a target base URL or an in-process app, not both or neither")
@@ -152,6 +170,7 @@ class Target:
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._urls: dict[str, httpx.URL] = {}
         self._on_case = on_case
+        self.deliveries = deliveries
         #: Whether cases may send at once: the HTTP transports are thread-safe;
         #: the in-process transport (one event loop) and recording/replay are not.
         self.concurrent = type(transport) in (HTTPClientTransport, httpx.HTTPTransport)
@@ -183,6 +202,8 @@ class Target:
         base = {"Accept": "application/json"}
         if json is not None or content is not None:
             base["Content-Type"] = "application/json"
+        if self.deliveries is not None:
+            base.update(self.deliveries.headers(method, path))
         merged = {**base, **(headers or {})}
         if json is not None:
             content = _dumps(json)

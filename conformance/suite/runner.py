@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from ..errors import UsageError
+from ._deliveries import Deliveries
 from ._model import Case, CaseContext, OutOfTime, Selection, SuiteOptions, provider_of
 from ._results import CaseResult, Exchange, Kind, Outcome, Report
 from ._setup import MIDTRANS_CARD, Setup, SetupError
@@ -121,6 +122,13 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
         with ThreadPoolExecutor(workers, thread_name_prefix="conformance-case") as pool:
             for future in [pool.submit(run_one, *pair) for pair in together]:
                 future.result()
+    if selected and isinstance(target.deliveries, Deliveries):
+        target.deliveries.conclude(
+            report,
+            lambda result: CaseContext(target, setup, selection, result, deadline),
+            deadline,
+            summary=selection.selects_case(f"{target.provider}.deliveries"),
+        )
     report.duration = time.monotonic() - started
     if cut:
         report.interrupted = _interrupted(
@@ -155,6 +163,7 @@ def _check_ids(provider: str, options: SuiteOptions, cases: Sequence[Case]) -> N
         *(c.id for c in cases),
         *(check for c in cases for check in getattr(c, "checks", ())),
         f"{provider}.transport",
+        f"{provider}.deliveries",
     }
     for flag, patterns in (("--only", options.only), ("--skip", options.skip)):
         for pattern in patterns:
