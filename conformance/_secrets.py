@@ -57,6 +57,8 @@ SECRET_HEADERS: Mapping[str, str] = MappingProxyType(
         "x-merchant-secret": "client-secret",
         "x-server-key": "server-key",
         "x-client-key": "client-key",
+        # Pivot callbacks authenticate with a static key ("Pivot payment callback", facts).
+        "x-api-key": "callback-key",
         "cookie": "cookie",
         "set-cookie": "cookie",
     }

@@ -300,3 +300,15 @@ def test_receive_with_no_delivery_fails_unless_allowed(
     assert failed == ([] if code == 0 else ["pivot.receive.deliveries"])
     if code:
         assert "no pivot delivery reached the receiver" in out
+
+
+def test_the_callback_key_never_reaches_a_report(tmp_path: Path) -> None:
+    from conformance.reports.json_report import to_json
+
+    inbox = Inbox("pivot", callback_key=CALLBACK_KEY)
+    body = {"event": "PAYMENT.PAID", "data": _pivot_session()}
+    body["data"]["status"] = "CANCELLED"  # a finding, so the delivery is shown as evidence
+    inbox.accept(delivery(body, **{"X-API-Key": CALLBACK_KEY}))
+    document = json.dumps(to_json([inbox.report()], command="receive pivot"))
+    assert "pivot.notification.event-status" in document
+    assert CALLBACK_KEY not in document
