@@ -36,6 +36,7 @@ from .violations import Source
 
 __all__ = [
     "BASE_URI",
+    "DOC_URLS",
     "ENV_VAR",
     "PROFILES",
     "PROVIDERS",
@@ -171,6 +172,42 @@ class Spec:
         return f"{BASE_URI}{self.provider}/schemas/{name}"
 
 
+_MIDTRANS_CAPTURE = "https://docs.midtrans.com/reference/capture-transaction-card"
+_PIVOT_DOCS = "https://pivot-payment.gitbook.io/pivot-docs/api-references"
+_PIVOT_SESSION = f"{_PIVOT_DOCS}/api-lists/payments/payment-session/create-payment-session"
+_MIDTRANS_NOTIFICATION = "https://docs.midtrans.com/docs/https-notification-webhooks"
+_PIVOT_CALLBACK = f"{_PIVOT_DOCS}/api-lists/payments/payment-callback"
+_PIVOT_AUTH = f"{_PIVOT_DOCS}/api-information/authentication"
+#: The public documentation page each source reference comes from, by the start of its
+#: ``ref`` (the seed pages, and the sections of provider-facts.md that name their pages).
+#: The one place this mapping lives: sources.json entries keep their ``ref`` as written.
+DOC_URLS: tuple[tuple[str, str], ...] = (
+    ("seeds/000_54fc17d24e4c3c83.txt", f"{_PIVOT_DOCS}/api-lists/payments/capture"),
+    ("seeds/001_f7368d281d2f7060.txt", _MIDTRANS_CAPTURE),
+    ("provider-facts.md#midtrans-core-api", _MIDTRANS_CAPTURE),
+    ("provider-facts.md#midtrans-http-notification", _MIDTRANS_NOTIFICATION),
+    ("provider-facts.md#pivot-hosts-and-authentication", _PIVOT_AUTH),
+    ("provider-facts.md#pivot-errors", f"{_PIVOT_DOCS}/api-information/response"),
+    ("provider-facts.md#pivot-payment-session-lifecycle", _PIVOT_SESSION),
+    ("provider-facts.md#pivot-payment-callback", _PIVOT_CALLBACK),
+    ("provider-facts.md#pivot-request", f"{_PIVOT_DOCS}/api-lists/payments/capture"),
+    ("provider-facts.md#pivot-success", f"{_PIVOT_DOCS}/api-lists/payments/capture"),
+    ("provider-facts.md#pivot", f"{_PIVOT_DOCS}/api-lists/payments/capture"),
+    ("RFC 8259", "https://www.rfc-editor.org/rfc/rfc8259#section-4"),
+)  # fmt: skip
+
+
+def doc_url(ref: str) -> str:
+    """The public documentation URL of a source *ref*, or ``""`` when none is known.
+
+    >>> doc_url("provider-facts.md#pivot-errors-documented-envelope")
+    'https://pivot-payment.gitbook.io/pivot-docs/api-references/api-information/response'
+    >>> doc_url("somewhere else")
+    ''
+    """
+    return next((url for prefix, url in DOC_URLS if ref.startswith(prefix)), "")
+
+
 @functools.cache
 def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
     """Parse ``specs/<provider>`` once; later calls return the same object."""
@@ -188,7 +225,9 @@ def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise SpecError(f"cannot read specs for {provider} in {str(folder)!r}: {exc}") from exc
     sources = {
-        key: Source(id=key, kind=val["kind"], ref=val["ref"], quote=val["quote"])
+        key: Source(
+            id=key, kind=val["kind"], ref=val["ref"], quote=val["quote"], url=doc_url(val["ref"])
+        )
         for key, val in raw_sources.items()
     }
     doc_uri = f"{BASE_URI}{provider}/openapi.yaml"

@@ -49,15 +49,34 @@ class Severity(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """The doc quote or provider fact a rule rests on (an entry of ``sources.json``)."""
+    """The doc quote or provider fact a rule rests on (an entry of ``sources.json``).
+
+    *url* is the public documentation page *ref* comes from (``conformance.specs``
+    adds it when the sources are loaded); empty when there is none.
+
+    >>> src = Source("s", "documented", "seeds/001.txt", "a  *string*\\nwith two", "https://d/x")
+    >>> src.text, src.where
+    ('a *string* with two', 'https://d/x')
+    """
 
     id: str
     kind: str
     ref: str
     quote: str
+    url: str = field(default="", compare=False)
+
+    @property
+    def text(self) -> str:
+        """The quote as one line: literal ``\\n`` and runs of white space become one space."""
+        return " ".join(self.quote.replace("\\n", " ").split())
+
+    @property
+    def where(self) -> str:
+        """Where to read it: the documentation URL, else the reference."""
+        return self.url or self.ref
 
     def __str__(self) -> str:
-        return f"{self.ref} ({self.kind}): {self.quote!r}"
+        return f"{self.where} ({self.kind}): {self.text!r}"
 
 
 @dataclass(frozen=True, slots=True)

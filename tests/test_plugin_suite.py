@@ -180,15 +180,23 @@ def test_a_quirk_fails_the_rule_item_with_the_findings(
             "  at:          /gross_amount",
             "  expected:    'string'",
             "  received:    100000",
-            "  source:      documented, provider-facts.md#midtrans-core-api-post-basev2capture: "
-            "'`gross_amount` as a *string*\\nwith two decimals (`\"30000.00\"`)'",
+            '  source:      documented: "`gross_amount` as a *string* with two decimals '
+            '(`"30000.00"`)"',
+            "               https://docs.midtrans.com/reference/capture-transaction-card "
+            "(provider-facts.md#midtrans-core-api-post-basev2capture)",
             f"  request:     POST {quirky_url}/v2/capture",
             "               authorization: <redacted>",
             '               {"transaction_id": "*", "gross_amount": 100000}',
             "  response:    HTTP 200 OK",
             '               {"status_code": "200", *"gross_amount": 100000*}',
-            '  curl:        curl -sS -X POST * -u "$MIDTRANS_SERVER_KEY:" --data-binary '
-            f'\'{{"transaction_id": "*", "gross_amount": 100000}}\' {quirky_url}/v2/capture',
+            "  reproduce:   1. GET /v2/token?*",
+            "               2. POST /v2/charge *",
+            '               3. POST /v2/capture {"transaction_id": "*", "gross_amount": 100000}*',
+            "  curl:        TOKEN_ID=$(curl -sS -X GET * | jq -r '.token_id')",
+            "               TRANSACTION_ID=$(curl * | jq -r '.transaction_id')",
+            '               curl -sS -X POST * -u "$MIDTRANS_SERVER_KEY:" --data-binary '
+            f'"{{\\"transaction_id\\": \\"${{TRANSACTION_ID}}\\", \\"gross_amount\\": 100000}}" '
+            f"{quirky_url}/v2/capture",
             "  replay with: --conformance-seed 7 --conformance-examples 2 "
             "--conformance-profile documented",
             f"{GROSS} [error] in midtrans.partial-capture",

@@ -462,7 +462,8 @@ def test_guessed(conformance_traffic):
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "conformance_traffic: unknown profile 'guessed'; choose one of: documented, observed",
+            "conformance_traffic: @pytest.mark.conformance(profile=...) must be one of "
+            "documented, observed; got 'guessed'",
         ]
     )
     assert "Traceback" not in result.stdout.str()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from ..errors import UsageError
 from ..simulators import Fault, Simulator, create
 from ..specs import check_choice, load_spec
 from ..suite._results import Exchange
@@ -89,7 +90,11 @@ class Traffic:
 
     @profile.setter
     def profile(self, value: str) -> None:
-        self._profile = check_choice("profile", value, PROFILES)
+        if value not in PROFILES:
+            raise UsageError(
+                f"conformance_traffic.profile must be one of {', '.join(PROFILES)}; got {value!r}"
+            )
+        self._profile = value
 
     @property
     def midtrans(self) -> Simulator:

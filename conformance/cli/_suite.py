@@ -90,6 +90,11 @@ def _suite_options(func: Any) -> Any:
                      help="write JUnit XML: one test case per scenario, run and rule"),
         click.option("--report-html", type=click.Path(dir_okay=False, writable=True),
                      help="write one self-contained HTML page: summary, every finding by rule"),
+        click.option("--max-failures", type=click.IntRange(1, 100_000), metavar="N",
+                     help="stop the run once N cases have failed (the verdict says it "
+                     "stopped; never a pass)"),
+        click.option("-x", "--exitfirst", is_flag=True,
+                     help="stop the run at the first failing case (--max-failures 1)"),
         click.option("--no-progress", is_flag=True, help="no progress bar"),
     ]  # fmt: skip
     for option in reversed(options):
@@ -134,8 +139,23 @@ def credential_options(func: Any) -> Any:
     return func
 
 
+def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Read ``check``'s defaults from a config file before any other option is parsed."""
+    from ._config import check_defaults
+
+    found = check_defaults(ctx.command, value)
+    if found:
+        ctx.default_map = {**(ctx.default_map or {}), **found}
+    return value
+
+
 @click.command()
 @click.argument("provider", type=click.Choice(PROVIDERS))
+@click.option("--config", "config", metavar="PATH", is_eager=True, expose_value=False,
+              callback=_load_config,
+              help="read option defaults from this TOML file's [tool.capture-conformance] "
+              "table (default: ./capture-conformance.toml, else ./pyproject.toml); the "
+              "command line wins over it")  # fmt: skip
 @click.option("--base-url", help="the target, e.g. https://api.sandbox.midtrans.com")
 @click.option("--cassette", "cassettes", multiple=True, metavar="PATH",
               help="re-check recorded cassettes offline instead of a live target: the "
@@ -163,6 +183,23 @@ def credential_options(func: Any) -> Any:
 @click.option("--callback-key",
               help="Pivot: check each callback's X-API-Key against this key "
               "[env: PIVOT_CALLBACK_KEY]")  # fmt: skip
+@click.option("--rate-limit", metavar="N/s",
+              help="send at most N requests a second, e.g. 5/s (429/503 answers with "
+              "Retry-After are always waited out and retried, at most 3 times)")  # fmt: skip
+@click.option("-H", "--header", "headers", multiple=True, metavar="'NAME: VALUE'",
+              help="send this header with every request (repeatable; values are redacted "
+              "in reports)")  # fmt: skip
+@click.option("--insecure", is_flag=True, help="do not check the target's TLS certificate")
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False),
+    help="check the target's TLS certificate against this CA bundle (PEM)",
+)
+@click.option(
+    "--proxy",
+    metavar="URL",
+    help="send through this HTTP proxy [env: HTTPS_PROXY, HTTP_PROXY; NO_PROXY]",
+)
 @_suite_options
 def check(
     provider: str, base_url: str | None, cassettes: tuple[str, ...], server_key: str | None,
@@ -170,7 +207,8 @@ def check(
     client_id: str | None, client_secret: str | None, timeout: float,
     authorizations: str | None, allow_production: bool, concurrency: int, deliveries: str,
     delivery_timeout: float, callback_listen: str | None, notification_url: str | None,
-    callback_key: str | None, **common: Any,
+    callback_key: str | None, rate_limit: str | None, headers: tuple[str, ...], insecure: bool,
+    ca_bundle: str | None, proxy: str | None, **common: Any,
 ) -> None:  # fmt: skip
     """Run the conformance suite against any HTTP target of PROVIDER, or a recording of one.
 
@@ -195,6 +233,14 @@ def check(
     )  # fmt: skip
     given = None if authorizations is None else tuple(load_authorizations(authorizations))
     options = _options(common, authorizations=given, concurrency=concurrency)
+    if insecure and ca_bundle:
+        raise UsageError("give --insecure or --ca-bundle, not both")
+    extra = _headers(headers)
+    common["_secrets"] = [v for v in extra.values() if len(v) >= 6]
+    wire: dict[str, Any] = {
+        "rate_limit": _rate(rate_limit), "headers": extra, "proxy": proxy,
+        "verify": False if insecure else (ca_bundle or True),
+    }  # fmt: skip
     with listening(
         provider, mode=deliveries, timeout=delivery_timeout, listen=callback_listen,
         notification_url=notification_url, credentials=credentials, profile=options.profile,
@@ -202,7 +248,8 @@ def check(
 
         def targets() -> Any:
             yield Target(provider, base_url=base_url, credentials=credentials,
-                         profile=options.profile, timeout=timeout, deliveries=watch)  # fmt: skip
+                         profile=options.profile, timeout=timeout, deliveries=watch,
+                         **wire)  # fmt: skip
 
         _execute(targets, options, common)
 
@@ -246,6 +293,36 @@ def run(deliveries: str, delivery_timeout: float, **common: Any) -> None:
     _execute(targets, options, common)
 
 
+def _rate(text: str | None) -> float | None:
+    """``--rate-limit 5/s`` (or ``5``) as requests a second.
+
+    >>> _rate("2.5/s"), _rate("10"), _rate(None)
+    (2.5, 10.0, None)
+    """
+    if text is None:
+        return None
+    number = text.strip().removesuffix("/s")
+    try:
+        rate = float(number)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and 0 < rate <= 10_000):
+        raise UsageError(f"--rate-limit must look like 5/s (0 to 10000 a second); got {text!r}")
+    return rate
+
+
+def _headers(given: tuple[str, ...]) -> dict[str, str]:
+    """``-H 'Name: value'`` options as a mapping; a malformed one is a usage error."""
+    out: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition(":")
+        name = name.strip()
+        if not sep or not name or any(c in name for c in " \t\r\n") or "\n" in value:
+            raise UsageError(f"-H takes 'Name: value'; got {item!r}")
+        out[name] = value.strip()
+    return out
+
+
 def check_report_paths(common: dict[str, Any]) -> None:
     """Refuse a report path that could not be written, before any request is sent."""
     from .._files import check_writable
@@ -260,7 +337,9 @@ def _options(common: dict[str, Any], **extra: Any) -> Any:
     from ..suite import SuiteOptions
 
     seed = common["seed"]
+    limit = 1 if common.get("exitfirst") else common.get("max_failures")
     return SuiteOptions(
+        max_failures=limit,
         profile=common["profile"],
         examples=common["examples"],
         only=tuple(common["only"]),
@@ -282,7 +361,7 @@ def _execute(targets: Callable[[], Any], options: Any, common: dict[str, Any]) -
         secret
         for target in chosen
         for secret in (*target.credentials.secrets(), target.credentials.client_id)
-    ]
+    ] + list(common.get("_secrets", ()))
     reporter = ConsoleReporter(show_progress=not common["no_progress"], secrets=secrets)
     reports = []
     for target in chosen:

@@ -82,6 +82,16 @@ def _setting(request: pytest.FixtureRequest, name: str, override: Any = None) ->
     return request.config.getini(f"conformance_{name}")
 
 
+def _where(request: pytest.FixtureRequest, name: str) -> str:
+    """Which setting gave *name*: the marker, the command-line option or the ini value."""
+    marker = request.node.get_closest_marker("conformance")
+    if marker is not None and name in marker.kwargs:
+        return f"@pytest.mark.conformance({name}=...)"
+    if request.config.getoption(f"--conformance-{name}") is not None:
+        return f"--conformance-{name}"
+    return f"ini conformance_{name}"
+
+
 @pytest.fixture
 def conformance_validator(request: pytest.FixtureRequest) -> Callable[..., Validator]:
     """A factory of validators honouring the profile setting::
@@ -110,15 +120,26 @@ def conformance_traffic(request: pytest.FixtureRequest) -> Iterator[Traffic]:
 
     Every exchange is validated when the test ends; a violation fails the test.
     """
+    from .._constants import PROFILES
     from .._traffic import intercept
     from ..errors import UsageError
 
+    problem = None
+    profile = _setting(request, "profile")
+    if profile not in PROFILES:
+        where = _where(request, "profile")
+        pytest.fail(
+            f"conformance_traffic: {where} must be one of {', '.join(PROFILES)}; got {profile!r}",
+            pytrace=False,
+        )
     try:
-        with intercept(profile=_setting(request, "profile")) as traffic:
+        with intercept(profile=profile) as traffic:
             request.node.stash[_TRAFFIC] = traffic
             yield traffic
     except UsageError as exc:
-        pytest.fail(f"conformance_traffic: {exc}", pytrace=False)
+        problem = f"conformance_traffic: {exc}"
+    if problem is not None:  # outside the except: one line, no chained exception
+        pytest.fail(problem, pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -126,12 +147,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     traffic = item.stash.get(_TRAFFIC, None)
     if traffic is None:
         return (yield)
+    from ..errors import UsageError
     from ._traffic import settle
 
+    problem = None
     try:
         outcome = yield
+    except UsageError as exc:  # a bad setting, e.g. conformance_traffic.profile = "x"
+        problem = f"conformance_traffic: {exc}"
     except Exception as exc:
         settle(item, traffic, exc)  # the test's own failure, plus what its traffic broke
         raise
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
     settle(item, traffic, None)
     return outcome

@@ -95,7 +95,14 @@ def failure_text(plugin: SuiteRun, findings: list[tuple[CaseResult, Finding]]) -
     from ..reports.junit import failure_details, failure_message
 
     report, scrub = plugin.report(), plugin.scrub
-    details = failure_details(report, findings, scrub).replace(
+    path = plugin.settings.report_json
+    # Without a JSON report to point at, every finding is listed here.
+    shown = (
+        failure_details(report, findings, scrub, limit=None)
+        if path is None
+        else (failure_details(report, findings, scrub, rest=f"every one in the JSON report {path}"))
+    )
+    details = shown.replace(
         f"replay with: {replay_args(report)}",
         f"replay with: {plugin.settings.replay(report.seed)}",
     )

@@ -76,6 +76,8 @@ SUITE_OPTIONS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
      "another address"),
     ("conformance_callback_key", "--conformance-callback-key", {"metavar": "KEY"},
      "Pivot callback key checked against X-API-Key [env: PIVOT_CALLBACK_KEY]"),
+    ("conformance_report_json", "--conformance-report-json", {"metavar": "PATH"},
+     "write the suite's JSON report, as check --report-json (every finding, whole)"),
 )  # fmt: skip
 
 
@@ -150,6 +152,8 @@ class SuiteSettings:
     delivery_timeout: float = 5.0
     callback_listen: str | None = None
     notification_url: str | None = None
+    #: Where the JSON report goes (``--conformance-report-json``), or None.
+    report_json: str | None = None
 
     def replay(self, seed: int) -> str:
         options = self.options
@@ -238,6 +242,11 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         credentials = Credentials.resolve(
             **{name: _value(config, f"conformance_{name}") or None for name in _CREDENTIALS}
         )
+        report_json = _value(config, "conformance_report_json") or None
+        if report_json:
+            from .._files import check_writable
+
+            check_writable(report_json, option="conformance-report-json")
     except ConformanceError as exc:
         raise pytest.UsageError(usage_message(exc, config)) from None
     return SuiteSettings(
@@ -251,6 +260,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
         5.0 if delivery_timeout is None else delivery_timeout,
         _value(config, "conformance_callback_listen") or None,
         _value(config, "conformance_notification_url") or None,
+        report_json,
     )
 
 

@@ -115,6 +115,24 @@ class SuitePlugin:
     def _ensure_run(self) -> None:
         if self._report is None:
             self._report = self._run(self.settings)
+            if self.settings.report_json:
+                self._write_json(self._report, self.settings.report_json)
+
+    def _write_json(self, report: Report, path: str) -> None:
+        """``--conformance-report-json``: the report ``check --report-json`` writes."""
+        import shlex
+        import sys
+
+        from ..errors import ConformanceError
+        from ..reports.json_report import write_json
+
+        credentials = self.settings.credentials
+        command = shlex.join(["pytest", *sys.argv[1:]])
+        try:
+            write_json([report], path, command=command,
+                       secrets=[*credentials.secrets(), credentials.client_id])  # fmt: skip
+        except ConformanceError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
     def _run(self, settings: SuiteSettings) -> Report:
         from ..reports.console import verdict

@@ -32,7 +32,7 @@ from ..rules import known_rules
 from ..suite import CaseResult, Finding, Outcome, Report
 from ..suite._results import delivery_rule
 from ..violations import Severity
-from ._evidence import evidence, one_line, replay_args
+from ._evidence import QUIET_HEADERS, evidence, one_line, replay_args
 from ._redact import Redactor
 from .json_report import TOOL
 
@@ -60,19 +60,27 @@ def _seconds(value: float) -> str:
 
 
 def failure_details(
-    report: Report, findings: Sequence[tuple[CaseResult, Finding]], scrub: Redactor
+    report: Report,
+    findings: Sequence[tuple[CaseResult, Finding]],
+    scrub: Redactor,
+    *,
+    limit: int | None = _DETAILED,
+    rest: str = "see the JSON report",
 ) -> str:
+    """The evidence of the first *limit* findings (every one when None); the line after
+    them counts the others and says where they are (*rest*)."""
+    limit = len(findings) if limit is None else limit
     blocks = []
-    for case, finding in findings[:_DETAILED]:
+    for case, finding in findings[:limit]:
         head = f"{finding.check} [{Severity(finding.severity).value}] in {case.id}"
         lines = [head, f"  {scrub(finding.message)}"]
-        for label, text in evidence(report, finding, scrub):
-            first, *rest = text.splitlines() or [""]
+        for label, text in evidence(report, finding, scrub, quiet_headers=QUIET_HEADERS):
+            first, *more = text.splitlines() or [""]
             lines.append(f"  {label + ':':<12} {first}")
-            lines += [f"  {'':<12} {line}" if line else "" for line in rest]
+            lines += [f"  {'':<12} {line}" if line else "" for line in more]
         blocks.append("\n".join(lines))
-    if len(findings) > _DETAILED:
-        blocks.append(f"… and {len(findings) - _DETAILED} more findings (see the JSON report)")
+    if len(findings) > limit:
+        blocks.append(f"… and {len(findings) - limit} more findings ({rest})")
     return "\n\n".join(blocks) + "\n"
 
 

@@ -46,7 +46,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["HTTPClientTransport"]
+__all__ = ["HTTPClientTransport", "proxy_for"]
 
 _Origin = tuple[str, str, int]
 
@@ -64,12 +64,18 @@ class HTTPClientTransport(httpx.BaseTransport):
     >>> transport.close()
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, verify: bool | str = True, proxy: str | None = None) -> None:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._every: list[http.client.HTTPConnection] = []
         self._ssl: ssl.SSLContext | None = None
         self._watchdog = _Watchdog()
+        #: True: the default certificate checks; False: none (``--insecure``); a path:
+        #: the CA bundle to check against (``--ca-bundle``).
+        self.verify = verify
+        #: ``--proxy``, else HTTPS_PROXY/HTTP_PROXY from the environment (NO_PROXY and
+        #: loopback hosts go direct). ``""``: never a proxy.
+        self._proxy = proxy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -105,9 +111,11 @@ class HTTPClientTransport(httpx.BaseTransport):
         url = request.url
         try:
             _set_timeout(conn, _left(deadline, timeouts.get("write")))
+            target = url.raw_path.decode("ascii")
+            if isinstance(conn, _ProxiedConnection):
+                target = str(url.copy_with(fragment=None))
             conn.putrequest(
-                request.method, url.raw_path.decode("ascii"),
-                skip_host=True, skip_accept_encoding=True,
+                request.method, target, skip_host=True, skip_accept_encoding=True,
             )  # fmt: skip
             for name, value in request.headers.raw:
                 conn.putheader(name, value)
@@ -158,7 +166,16 @@ class HTTPClientTransport(httpx.BaseTransport):
             conn.close()
         if conn is None:
             scheme, host, port = origin
-            if scheme == "https":
+            proxy = proxy_for(scheme, host, self._proxy)
+            if proxy is not None:
+                where = httpx.URL(proxy)
+                p_host, p_port = where.host, where.port or _PORTS.get(where.scheme, 8080)
+                if scheme == "https":  # a CONNECT tunnel through the proxy
+                    conn = http.client.HTTPSConnection(p_host, p_port, context=self._ssl_context())
+                    conn.set_tunnel(host, port)
+                else:  # the proxy takes the whole URL
+                    conn = _ProxiedConnection(p_host, p_port)
+            elif scheme == "https":
                 conn = http.client.HTTPSConnection(host, port, context=self._ssl_context())
             else:
                 conn = http.client.HTTPConnection(host, port)
@@ -169,7 +186,15 @@ class HTTPClientTransport(httpx.BaseTransport):
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:
-            self._ssl = httpx.create_ssl_context()
+            if self.verify is False:
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                self._ssl = context
+            elif isinstance(self.verify, str):
+                self._ssl = ssl.create_default_context(cafile=self.verify)
+            else:
+                self._ssl = httpx.create_ssl_context()
         return self._ssl
 
     def close(self) -> None:
@@ -178,6 +203,37 @@ class HTTPClientTransport(httpx.BaseTransport):
         for conn in every:
             conn.close()
         self._watchdog.close()
+
+
+class _ProxiedConnection(http.client.HTTPConnection):
+    """A plain-HTTP connection to a proxy: requests name the whole URL."""
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def proxy_for(scheme: str, host: str, given: str | None) -> str | None:
+    """The proxy URL a request to *scheme*://*host* goes through, or None.
+
+    *given* (``--proxy``) wins; ``""`` means none. Else the environment's
+    ``HTTPS_PROXY``/``HTTP_PROXY`` (either case), minus ``NO_PROXY`` hosts.
+    Loopback targets always go direct.
+
+    >>> proxy_for("https", "api.example.com", "http://proxy:3128")
+    'http://proxy:3128'
+    >>> proxy_for("http", "127.0.0.1", "http://proxy:3128") is None
+    True
+    """
+    if host in _LOOPBACK or host.startswith("127."):
+        return None
+    if given is not None:
+        return given or None
+    import urllib.request
+
+    found = urllib.request.getproxies_environment().get(scheme)
+    if not found or urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]
+        return None
+    return found
 
 
 class _Watchdog:

@@ -24,11 +24,12 @@ from typing import Any, NoReturn
 
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import control as _control
 from hypothesis.errors import Flaky, Unsatisfiable
 from hypothesis.reporting import with_reporter
 
 from ._model import CaseContext, OutOfTime
-from ._results import Exchange, Outcome
+from ._results import Exchange, Finding, Outcome, related, request_example
 from ._setup import Authorization, SetupError
 
 __all__ = [
@@ -73,6 +74,8 @@ class Failure(Exception):
         self.exchange = exchange
         self.source = source
         self.example = example
+        #: The exchanges of the example that reproduce it (set by :meth:`Driver.fail`).
+        self.sequence: list[Exchange] = []
 
 
 class Stop(BaseException):
@@ -181,6 +184,7 @@ def finish(ctx: CaseContext, result: RunResult) -> None:
             exchange=failure.exchange,
             source=failure.source,
             example=failure.example,
+            sequence=failure.sequence,
         )
     if result.note:
         ctx.result.note = result.note
@@ -234,10 +238,26 @@ class Driver:
         #: The latest (so, while shrinking, the smallest) failure, and when the first came.
         self.best: Failure | None = None
         self._first_failure: float | None = None
-        self._seen: set[tuple[str, str]] = set()
+        self._seen: dict[tuple[str, str], Finding] = {}
+        #: The exchanges of the example being run (hypothesis's build context tells
+        #: one example from the next), setup calls included.
+        self._example: object = None
+        self._steps: list[Exchange] = []
+
+    def _note(self, exchange: Exchange) -> None:
+        current = _control._current_build_context.value
+        if current is not self._example:
+            self._example, self._steps = current, []
+        self._steps.append(exchange)
+
+    def _record_setup(self, exchange: Exchange) -> None:
+        self._note(exchange)
+        self.ctx.record(exchange)
 
     def fail(self, failure: Failure) -> NoReturn:
         """Remember *failure* as the smallest so far and raise it."""
+        if not failure.sequence:
+            failure.sequence = related(self._steps, failure.exchange)
         self.best = failure
         if self._first_failure is None:
             self._first_failure = time.monotonic()
@@ -277,22 +297,32 @@ class Driver:
         except OutOfTime as exc:
             self._stop(exc, "stopped by the time limit")
         exchange = ctx.target.send(operation, request)
-        fresh = []
-        for violation in exchange.violations:
-            key = (violation.rule, violation.pointer)
-            if key not in self._seen:
-                self._seen.add(key)
-                fresh.append(violation)
+        self._note(exchange)
+        # Recorded without its violations: each becomes a finding here, once per rule
+        # and place, with the example that shows it; a smaller one seen later (while
+        # hypothesis shrinks) takes its place.
         ctx.record(
             Exchange(
-                exchange.operation,
-                exchange.request,
-                exchange.response,
-                exchange.error,
+                exchange.operation, exchange.request, exchange.response, exchange.error,
                 exchange.elapsed,
-                fresh,
             )
-        )
+        )  # fmt: skip
+        sequence: list[Exchange] | None = None
+        for violation in exchange.violations:
+            if not ctx.selection.keeps(violation.rule):
+                continue
+            if sequence is None:
+                sequence = related(self._steps, exchange)
+            key = (violation.rule, violation.pointer)
+            known = self._seen.get(key)
+            if known is None:
+                self._seen[key] = finding = Finding.from_violation(violation, exchange, sequence)
+                ctx.result.fail(finding)
+            elif _size(exchange, sequence) < _size(known.exchange, known.sequence):
+                known.exchange, known.sequence = exchange, sequence
+                known.example = request_example(exchange.request)
+                known.expected, known.actual = violation.expected, violation.actual
+                known.message = violation.message
         if exchange.response is None:
             self._stop(None, f"stopped: no answer from the target ({exchange.error})")
         return exchange
@@ -301,7 +331,12 @@ class Driver:
         """A fresh authorization; :class:`Stop` when the setup is refused or none is left."""
         try:
             self.ctx.check_time()
-            authorization = self.ctx.authorize(amount)
+            setup = self.ctx.setup
+            authorization = (
+                setup.authorize(self._record_setup)
+                if amount is None
+                else setup.authorize(self._record_setup, amount)
+            )
         except OutOfTime as exc:
             self._stop(exc, "stopped by the time limit")
         except SetupError as exc:
@@ -339,3 +374,9 @@ class Driver:
         if self.provider == "midtrans":
             return json_body(exchange).get("status_code")
         return exchange.status
+
+
+def _size(exchange: Exchange | None, sequence: list[Exchange]) -> tuple[int, int]:
+    """How big a reproduction is: its requests, then their bytes (smaller reads better)."""
+    steps = sequence or ([exchange] if exchange is not None else [])
+    return len(steps), sum(len(e.request.content) + len(str(e.request.url)) for e in steps)

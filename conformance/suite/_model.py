@@ -29,7 +29,7 @@ from .._constants import PROFILES, PROVIDERS
 from ..errors import UsageError
 from ..specs import check_choice
 from ..violations import Severity
-from ._results import CaseResult, Exchange, Finding, Kind, Outcome
+from ._results import CaseResult, Exchange, Finding, Kind, Outcome, related
 from ._setup import Authorization, Setup
 from ._target import Target, check_seconds
 
@@ -41,6 +41,10 @@ __all__ = [
     "SuiteOptions",
     "provider_of",
 ]
+
+
+#: Exchanges a context keeps for reproductions (a long case forgets its oldest half).
+_TRAIL = 4096
 
 
 class OutOfTime(Exception):
@@ -67,6 +71,8 @@ class SuiteOptions:
     concurrency: int = 1
     #: Only the scenario catalogue (the deterministic part): cassette recording and replay.
     scenarios_only: bool = False
+    #: Stop the run once this many cases have failed (--max-failures; --exitfirst is 1).
+    max_failures: int | None = None
 
     def __post_init__(self) -> None:
         check_choice("profile", self.profile, PROFILES)
@@ -78,6 +84,10 @@ class SuiteOptions:
         if self.concurrency < 1:
             raise UsageError(
                 f"{{option}} must be at least 1; got {self.concurrency}", option="concurrency"
+            )
+        if self.max_failures is not None and self.max_failures < 1:
+            raise UsageError(
+                f"{{option}} must be at least 1; got {self.max_failures}", option="max-failures"
             )
         if not 0 <= self.seed < 2**32:
             raise UsageError(
@@ -162,6 +172,9 @@ class CaseContext:
         self.deadline = deadline
         #: How many parts of this case may send at once (see :meth:`run_parts`).
         self.workers = workers
+        #: Every exchange of this context, in order: what a finding's reproduction
+        #: is taken from (:func:`~._results.related`).
+        self.trail: list[Exchange] = []
 
     @property
     def provider(self) -> str:
@@ -180,6 +193,9 @@ class CaseContext:
 
     def record(self, exchange: Exchange) -> None:
         self.result.exchanges += 1
+        if len(self.trail) >= _TRAIL:
+            del self.trail[: _TRAIL // 2]
+        self.trail.append(exchange)
         if self.target.deliveries is not None:  # an accepted capture: its delivery is due
             self.target.deliveries.expect(self.result.id, exchange)
         if exchange.error is not None:
@@ -190,9 +206,12 @@ class CaseContext:
                 actual=exchange.error,
                 exchange=exchange,
             )
+        sequence: list[Exchange] | None = None
         for violation in exchange.violations:
             if self.selection.keeps(violation.rule):
-                self.result.fail(Finding.from_violation(violation, exchange))
+                if sequence is None:
+                    sequence = related(self.trail, exchange)
+                self.result.fail(Finding.from_violation(violation, exchange, sequence))
 
     def fail(
         self,
@@ -206,8 +225,13 @@ class CaseContext:
         pointer: str = "",
         example: Any = None,
         severity: Severity = Severity.ERROR,
+        sequence: Sequence[Exchange] | None = None,
     ) -> None:
-        """Record a failed expectation (unless --skip/--only filter its check out)."""
+        """Record a failed expectation (unless --skip/--only filter its check out).
+
+        *sequence*: the exchanges that reproduce it; by default, taken from this
+        context's trail up to *exchange*.
+        """
         if not self.selection.keeps(check):
             return
         self.result.fail(
@@ -221,6 +245,7 @@ class CaseContext:
                 source=self.target.validator.spec.source(source),
                 exchange=exchange,
                 example=example,
+                sequence=list(sequence) if sequence else related(self.trail, exchange),
             )
         )
 

@@ -9,7 +9,8 @@ expectation and what came, the source, a minimal example and a ``curl`` line.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,17 @@ import httpx
 
 from ..violations import Severity, Source, Violation
 
-__all__ = ["CaseResult", "Exchange", "Finding", "Kind", "Outcome", "Report", "delivery_rule"]
+__all__ = [
+    "CaseResult",
+    "Exchange",
+    "Finding",
+    "Kind",
+    "Outcome",
+    "Report",
+    "delivery_rule",
+    "related",
+    "request_example",
+]
 
 _UNPARSED: Any = object()
 
@@ -78,9 +89,14 @@ class Finding:
     source: Source | None = None
     exchange: Exchange | None = None
     example: Any = None
+    #: The exchanges that reproduce the finding, in order: the setup calls that made
+    #: its authorization, then the request it was seen on (empty: that request alone).
+    sequence: list[Exchange] = field(default_factory=list)
 
     @classmethod
-    def from_violation(cls, violation: Violation, exchange: Exchange | None) -> Finding:
+    def from_violation(
+        cls, violation: Violation, exchange: Exchange | None, sequence: list[Exchange] | None = None
+    ) -> Finding:
         return cls(
             check=violation.rule,
             message=violation.message,
@@ -90,6 +106,8 @@ class Finding:
             severity=violation.severity,
             source=violation.source,
             exchange=exchange,
+            example=None if exchange is None else request_example(exchange.request),
+            sequence=list(sequence or ()),
         )
 
 
@@ -129,6 +147,15 @@ class Report:
     #: delivery rules were not checked, and :attr:`delivery_note` says why.
     deliveries: int = 0
     delivery_note: str = ""
+    #: Whether the run generated examples (false for a replay of recordings: no seed
+    #: or example budget applies).
+    generated: bool = True
+    #: How many cases the provider's suite has, before --only/--skip.
+    suite_size: int = 0
+    #: Why the run stopped early on failures (--max-failures, --exitfirst), or None.
+    stopped: str | None = None
+    #: Sentences about the run as a whole (retried answers, authorizations too few).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -139,7 +166,11 @@ class Report:
         """
         if self.failed:
             return 1
-        if self.interrupted or any(r.outcome is Outcome.ERROR for r in self.results):
+        if (
+            self.interrupted
+            or self.stopped
+            or any(r.outcome is Outcome.ERROR for r in self.results)
+        ):
             return 2
         return 0
 
@@ -173,3 +204,68 @@ def delivery_rule(rule_id: str) -> bool:
     False
     """
     return rule_id.split(".")[1:2] == ["notification"]
+
+
+def request_example(request: httpx.Request) -> Any:
+    """The body of *request* as a finding's example: its JSON value, its text, or ``None``."""
+    raw = request.content
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+#: Setup calls whose request carries ids an earlier setup answer handed out (the token).
+_SETUP = frozenset({"charge"})
+
+
+def related(trail: Sequence[Exchange], exchange: Exchange | None) -> list[Exchange]:
+    """The exchanges of *trail* up to *exchange* that reproduce it, in order.
+
+    The setup calls that made the authorization *exchange* uses (the token and
+    charge of Midtrans, the payment session of Pivot) and any earlier request on
+    the same authorization; what else the case sent is left out. Empty when
+    *exchange* is not in *trail* or needs nothing before it.
+
+    >>> first = Exchange("charge", httpx.Request("POST", "http://x/v2/charge"),
+    ...                  httpx.Response(200, json={"transaction_id": "tx-123456789"}))
+    >>> other = Exchange("charge", httpx.Request("POST", "http://x/v2/charge"),
+    ...                  httpx.Response(200, json={"transaction_id": "tx-999999999"}))
+    >>> capture = Exchange("capture", httpx.Request("POST", "http://x/v2/capture",
+    ...                    json={"transaction_id": "tx-123456789"}), None)
+    >>> [e.operation for e in related([first, other, capture], capture)]
+    ['charge', 'capture']
+    """
+    if exchange is None:
+        return []
+    index = next((i for i, e in enumerate(trail) if e is exchange), None)
+    if index is None:
+        return []
+    needles = _ids(_request_text(exchange.request))
+    kept = [exchange]
+    for earlier in reversed(trail[:index]):
+        if not needles:
+            break
+        text = _request_text(earlier.request)
+        answer = "" if earlier.response is None else earlier.response.text
+        if earlier.operation == "access-token":
+            continue  # the report says how to get a token; it is not part of the story
+        if any(n in text or n in answer for n in needles):
+            kept.append(earlier)
+            if earlier.operation in _SETUP:
+                needles |= _ids(text)
+    return list(reversed(kept)) if len(kept) > 1 else []
+
+
+def _request_text(request: httpx.Request) -> str:
+    return f"{request.url} {request.content.decode('utf-8', 'replace')}"
+
+
+def _ids(text: str) -> set[str]:
+    """Id-like values in *text*: long runs of letters, digits and dashes with a digit."""
+    import re
+
+    found = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]{11,}", text))
+    return {f for f in found if any(c.isdigit() for c in f) and not f.isdigit()}

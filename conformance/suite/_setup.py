@@ -102,6 +102,10 @@ class Setup:
             iter(authorizations) if authorizations is not None else None
         )
         self._token: tuple[str, float] | None = None
+        #: Authorizations asked for, and how many of those a given list could not supply.
+        self.asked = 0
+        self.missing = 0
+        self.given = 0 if authorizations is None else len(authorizations)
         self._counter = itertools.count(1)
         # Time plus randomness: two setups (processes, xdist workers, fixtures) started in
         # the same millisecond must not reuse an order id, which Midtrans refuses (406).
@@ -119,8 +123,12 @@ class Setup:
 
     def authorize(self, record: Record, amount: int = DEFAULT_AMOUNT) -> Authorization | None:
         """A fresh authorization of *amount*; ``None`` when a given list is used up."""
+        self.asked += 1
         if self._given is not None:
-            return next(self._given, None)
+            found = next(self._given, None)
+            if found is None:
+                self.missing += 1
+            return found
         if self.provider == "midtrans":
             return self._midtrans(record, amount)
         return self._pivot(record, amount)

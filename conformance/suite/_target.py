@@ -11,6 +11,7 @@ import base64
 import json as _json
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -145,6 +146,10 @@ class Target:
         transport: httpx.BaseTransport | None = None,
         on_case: Callable[[str], str | None] | None = None,
         deliveries: DeliveryWatch | None = None,
+        rate_limit: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        verify: bool | str = True,
+        proxy: str | None = None,
     ) -> None:
         if (base_url is None) == (app is None):
             raise UsageError("give a target base URL or an in-process app, not both or neither")
@@ -155,7 +160,7 @@ class Target:
         self.label = base_url or f"in-process {provider} simulator"
         if base_url is not None:
             target_url(base_url)
-            transport = transport or HTTPClientTransport()
+            transport = transport or HTTPClientTransport(verify=verify, proxy=proxy)
             url = base_url.rstrip("/")
         else:
             assert app is not None
@@ -171,6 +176,12 @@ class Target:
         self._urls: dict[str, httpx.URL] = {}
         self._on_case = on_case
         self.deliveries = deliveries
+        #: Headers every request carries (``check -H``); a case's own headers win.
+        self.extra_headers = dict(headers or {})
+        self._pace = _Pace(rate_limit)
+        #: Answers waited out and sent again (429/503 with Retry-After), and the seconds waited.
+        self.retried = 0
+        self.waited = 0.0
         #: Whether cases may send at once: the HTTP transports are thread-safe;
         #: the in-process transport (one event loop) and recording/replay are not.
         self.concurrent = type(transport) in (HTTPClientTransport, httpx.HTTPTransport)
@@ -204,7 +215,7 @@ class Target:
             base["Content-Type"] = "application/json"
         if self.deliveries is not None:
             base.update(self.deliveries.headers(method, path))
-        merged = {**base, **(headers or {})}
+        merged = {**base, **self.extra_headers, **(headers or {})}
         if json is not None:
             content = _dumps(json)
         return httpx.Request(
@@ -227,7 +238,23 @@ class Target:
 
         An answer whose body does not decode as its ``Content-Encoding`` says is
         judged as the bytes that came, with a ``<provider>.transport`` violation.
+        A 429 or 503 answer with a ``Retry-After`` of at most :data:`MAX_RETRY_WAIT`
+        seconds is waited out and the request sent again, up to :data:`RETRIES`
+        times (counted in :attr:`retried`); the last answer is judged.
         """
+        for attempt in range(RETRIES + 1):
+            exchange = self._send_once(operation, request)
+            wait = _retry_after(exchange.response) if attempt < RETRIES else None
+            if wait is None:
+                return exchange
+            with self._pace.lock:
+                self.retried += 1
+                self.waited += wait
+            time.sleep(wait)
+        return exchange  # pragma: no cover - the loop returns on its last attempt
+
+    def _send_once(self, operation: str, request: httpx.Request) -> Exchange:
+        self._pace.wait()
         start = time.perf_counter()
         response: httpx.Response | None = None
         broken: Violation | None = None
@@ -252,6 +279,65 @@ class Target:
         if broken is not None:
             exchange.violations.insert(0, broken)
         return exchange
+
+
+#: How often one request is sent again after a 429/503 answer with Retry-After.
+RETRIES = 3
+#: The longest Retry-After waited out; a longer one is judged as the answer it is.
+MAX_RETRY_WAIT = 30.0
+
+
+def _retry_after(response: httpx.Response | None) -> float | None:
+    """Seconds a 429/503 answer asks to wait (``Retry-After``), when the suite should.
+
+    >>> _retry_after(httpx.Response(429, headers={"Retry-After": "2"}))
+    2.0
+    >>> _retry_after(httpx.Response(429)) is None, _retry_after(httpx.Response(200)) is None
+    (True, True)
+    """
+    if response is None or response.status_code not in (429, 503):
+        return None
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        import datetime
+
+        seconds = (when - datetime.datetime.now(datetime.UTC)).total_seconds()
+    if not math.isfinite(seconds) or seconds > MAX_RETRY_WAIT:
+        return None
+    return max(seconds, 0.0)
+
+
+class _Pace:
+    """At most *rate* requests a second, across threads (``--rate-limit``); None: no limit."""
+
+    def __init__(self, rate: float | None) -> None:
+        if rate is not None and not (math.isfinite(rate) and rate > 0):
+            raise UsageError(
+                f"{{option}} must be a positive number; got {rate!r}", option="rate-limit"
+            )
+        self.gap = 0.0 if rate is None else 1.0 / rate
+        self.lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        if not self.gap:
+            return
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.gap
+        if slot > now:
+            time.sleep(slot - now)
 
 
 def _raw_bytes(response: httpx.Response | None) -> bytes | None:

@@ -15,6 +15,7 @@ need no code in the cases themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import itertools
 import threading
@@ -68,6 +69,7 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
     started = time.monotonic()
     deadline = started + options.time_limit
     cases = all_cases(target.provider, options)
+    options = _prefixed(target.provider, options, cases)
     selection = Selection(options, target.provider, frozenset(c.id for c in cases))
     _check_ids(target.provider, options, cases)
     report = Report(
@@ -76,6 +78,8 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
         profile=options.profile,
         seed=options.seed,
         examples=options.examples,
+        generated=not options.scenarios_only,
+        suite_size=len(cases),
     )
     setup = Setup(target, None if options.authorizations is None else list(options.authorizations))
     _preflight(target, setup)
@@ -87,15 +91,24 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
     done = itertools.count(1)
     lock = threading.Lock()
     cut: set[str] = set()  # cases the time limit kept from running to their end
+    halted: list[str] = []  # cases --max-failures kept from running
+    short: dict[str, int] = {}  # case -> authorizations it asked for when the list ran out
+    limit = options.max_failures
 
     def run_one(case: Case, result: CaseResult) -> None:
+        failing = sum(r.outcome is Outcome.FAILED for r in results)
         if time.monotonic() > deadline:
             result.outcome, result.note = Outcome.SKIPPED, "time limit reached"
             cut.add(case.id)
+        elif limit is not None and failing >= limit:
+            result.outcome = Outcome.SKIPPED
+            result.note = f"not run: the run stopped after {_plural(limit, 'failing case')}"
+            halted.append(case.id)
         elif (note := target.begin_case(case.id)) is not None:
             result.outcome, result.note = Outcome.SKIPPED, note
         else:
             begun = time.monotonic()
+            asked, missing = setup.asked, setup.missing
             try:
                 case.run(CaseContext(target, setup, selection, result, deadline, workers))
             except OutOfTime:
@@ -106,6 +119,8 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
             except SetupError as exc:
                 result.outcome, result.note = Outcome.ERROR, str(exc)
             result.duration = time.monotonic() - begun
+            if setup.missing > missing:
+                short[case.id] = setup.asked - asked
         if progress is not None:
             with lock:
                 progress(result, next(done), len(selected))
@@ -130,6 +145,20 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
             summary=selection.selects_case(f"{target.provider}.deliveries"),
         )
     report.duration = time.monotonic() - started
+    if halted:
+        flag = "--exitfirst" if limit == 1 else f"--max-failures {limit}"
+        report.stopped = (
+            f"stopped after {_plural(limit or 0, 'failing case')} ({flag}); "
+            f"{_plural(len(halted), 'case')} not run"
+        )
+    if short:
+        report.notes.append(_too_few(setup.given, short))
+    retried = getattr(target, "retried", 0)
+    if retried:
+        report.notes.append(
+            f"{_plural(retried, 'answer')} asked the suite to wait (429/503 with Retry-After) and "
+            f"{'was' if retried == 1 else 'were'} retried after {target.waited:.1f} s of waiting"
+        )
     if cut:
         report.interrupted = _interrupted(
             options.time_limit, [c.id for c in selected if c.id in cut]
@@ -139,6 +168,49 @@ def run_suite(target: Target, options: SuiteOptions, *, progress: Progress | Non
 
 #: Case ids an interruption names; more are counted.
 _NAMED = 10
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _too_few(given: int, short: dict[str, int]) -> str:
+    """What --authorizations lacked: how many authorizations each case that ran out asked for.
+
+    >>> _too_few(1, {"pivot.full-capture": 1, "pivot.second-capture": 2})[:78]
+    '--authorizations gave 1, too few: pivot.full-capture asked for 1, pivot.second'
+    """
+    named = ", ".join(
+        f"{case} {'asked ' if i == 0 else ''}for {n}" for i, (case, n) in enumerate(short.items())
+    )
+    return f"--authorizations gave {given}, too few: {named}; those cases did not run to their end"
+
+
+def _prefixed(provider: str, options: SuiteOptions, cases: Sequence[Case]) -> SuiteOptions:
+    """--only/--skip ids without the provider prefix (``over-capture``) get this provider's.
+
+    A pattern that names nothing as written but names something once prefixed with
+    this provider (``midtrans.over-capture``) is read that way.
+    """
+    from ..rules import known_rules
+
+    known = {*known_rules(provider, options.profile), *(c.id for c in cases)}
+
+    def fix(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for pattern in patterns:
+            bare = provider_of(pattern) is None and not any(
+                fnmatch.fnmatchcase(k, pattern) for k in known
+            )
+            if bare and any(fnmatch.fnmatchcase(k, f"{provider}.{pattern}") for k in known):
+                pattern = f"{provider}.{pattern}"
+            out.append(pattern)
+        return tuple(out)
+
+    only, skip = fix(options.only), fix(options.skip)
+    if (only, skip) == (options.only, options.skip):
+        return options
+    return dataclasses.replace(options, only=only, skip=skip)
 
 
 def _interrupted(limit: float, cut: Sequence[str]) -> str:
@@ -199,7 +271,11 @@ def _midtrans_keys(target: Target, seen: list[Exchange]) -> None:
 
 
 def _preflight(target: Target, setup: Setup) -> None:
-    """One authenticated setup call: an unreachable target or refused credentials stop here."""
+    """One authenticated setup call: an unreachable target or refused credentials stop here.
+
+    So does a target that is not this provider's API at that base URL: every setup
+    route answered 404, or answered with the other provider's error envelope.
+    """
     seen: list[Exchange] = []
     try:
         if target.provider == "pivot":
@@ -210,7 +286,48 @@ def _preflight(target: Target, setup: Setup) -> None:
         failed = next((e for e in seen if e.error is not None), None)
         if failed is not None:
             raise CannotRun(f"cannot reach {target.label}: {failed.error}") from None
-        raise CannotRun(str(exc)) from None
+        raise CannotRun(_wrong_target(target, seen) or str(exc)) from None
     failed = next((e for e in seen if e.error is not None), None)
     if failed is not None:
         raise CannotRun(f"cannot reach {target.label}: {failed.error}")
+    wrong = _wrong_target(target, seen)
+    if wrong is not None:
+        raise CannotRun(wrong)
+
+
+def _envelope(body: object) -> str | None:
+    """Whose error envelope *body* is: ``midtrans`` (status_code, status_message),
+    ``pivot`` (code, message and an error object), or None."""
+    if not isinstance(body, dict):
+        return None
+    if "status_code" in body and "status_message" in body:
+        return "midtrans"
+    if "code" in body and "message" in body and ("error" in body or "data" in body):
+        return "pivot"
+    return None
+
+
+def _wrong_target(target: Target, seen: Sequence[Exchange]) -> str | None:
+    """One line saying the target is not *target.provider*'s API at its base URL, or None."""
+    answered = [e for e in seen if e.response is not None]
+    if not answered:
+        return None
+    other = next(p for p in ("midtrans", "pivot") if p != target.provider)
+    routes = ", ".join(f"{e.request.method} {e.request.url.path}" for e in answered[:1])
+    if all(_envelope(e.json()) == other for e in answered):
+        name = "a Midtrans" if other == "midtrans" else "a Pivot"
+        return (
+            f"{target.label} does not look like the {target.provider} API: it answers the setup "
+            f"call {routes} with {name} error envelope; did you mean "
+            f"`capture-conformance check {other}`?"
+        )
+    # The first setup route (the token, the access token) exists on every deployment
+    # of the API: a 404 or 405 there means the base URL does not point at it.
+    first = answered[0]
+    if first.status in (404, 405):
+        return (
+            f"the setup route {first.request.method} {first.request.url.path} answered HTTP "
+            f"{first.status} at {target.label}: is the base URL (and its path prefix) that "
+            f"of the {target.provider} API?"
+        )
+    return None
