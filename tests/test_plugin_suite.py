@@ -248,7 +248,7 @@ def test_junitxml_holds_what_check_junit_holds(pytester: pytest.Pytester, quirky
         f"{GROSS} [error] in midtrans.full-capture",
         "  at:          /gross_amount",
         "               authorization: <redacted>",
-        "  curl:        curl -sS -X POST",
+        "  curl:        TOKEN_ID=$(curl -sS -X GET",  # the setup calls first, then the capture
         "  replay with: --conformance-seed 7 --conformance-examples 2",
     ):
         assert piece in text, f"{piece!r} not in the failure text"

@@ -156,7 +156,8 @@ def test_float_amount(conformance_traffic):
         "written as a decimal; decimal values are invalid",
         "      expected: 'an integer (Long) without a decimal point'",
         "      sent:     30000.0",
-        "      source:   seeds/001_f7368d281d2f7060.txt (documented): 'gross_amount | Total "
+        "      source:   https://docs.midtrans.com/reference/capture-transaction-card "
+        "(documented): 'gross_amount | Total "
         "amount of transaction in IDR. By default it captures whole transaction amount. Note: "
         "Decimal values are invalid. | Long | Optional |'",
         "=========================== short test summary info ============================",
