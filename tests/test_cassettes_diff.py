@@ -180,7 +180,7 @@ def test_bad_diff_inputs_are_one_line(tmp_path: Path, capsys) -> None:
 def test_fresh_recording_matches_the_committed_one(provider: str) -> None:
     """A simulator behaviour change must show up as a reviewed cassette diff, never silently."""
     committed = ROOT / "cassettes" / provider / "catalogue.yaml"
-    fresh = record(provider, app=create(provider).app).cassette
+    fresh = record(provider, simulator=create(provider)).cassette
     result = diff(committed, fresh)
     assert result.pairs > 60
     assert result.changes == [], (

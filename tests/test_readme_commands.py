@@ -83,6 +83,8 @@ NOT_RUN = {
 RUN = {
     "capture-conformance run": ("empty", 0),
     "capture-conformance cassettes lint cassettes/": ("repository", 0),
+    "capture-conformance cassettes lint cassettes/ --server-key scrubbed-server-key "
+    "--callback-key scrubbed-callback-key": ("repository", 0),
     "capture-conformance validate midtrans request capture.json": ("empty", 0),
     "capture-conformance validate midtrans request -": ("empty", 1),
     **{

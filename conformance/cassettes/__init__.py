@@ -3,7 +3,9 @@
 Cassettes are vcrpy's own format (``version: 1`` and ``interactions``), so vcrpy
 and pytest-recording load the kit's recordings unchanged, and the kit checks
 cassettes users already keep. The kit tags each interaction it records with
-the scenario id it belongs to (an extra ``scenario`` key vcrpy ignores).
+the scenario id it belongs to (an extra ``scenario`` key vcrpy ignores), and
+keeps the notifications and callbacks the run brought as interactions too,
+marked ``delivery`` and re-signed with the placeholder key (:mod:`._deliveries`).
 
 - :func:`record` runs the scenario catalogue against a target and returns a
   scrubbed cassette (``capture-conformance record``);
@@ -15,7 +17,7 @@ the scenario id it belongs to (an extra ``scenario`` key vcrpy ignores).
   change (``capture-conformance cassettes diff``).
 
 >>> from conformance.simulators import create
->>> recording = record("midtrans", app=create("midtrans").app)
+>>> recording = record("midtrans", simulator=create("midtrans"))
 >>> lint([recording.cassette]).exit_code
 0
 >>> diff(recording.cassette, recording.cassette).changes

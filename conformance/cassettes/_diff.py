@@ -8,6 +8,15 @@ order over the whole cassette. Each pair is compared on its HTTP status, body
 code, JSON fields (presence and type), enumerated values and messages; each
 change is classified by a rule of :mod:`._diff_rules`.
 
+Recorded deliveries (:mod:`._deliveries`) are paired the same way, scenario by
+scenario, by their event (Midtrans ``transaction_status``, Pivot ``event``) and
+order, and compared on their bodies (the request the provider made) and on how
+they are authenticated: the fields a Midtrans ``signature_key`` is a signature
+over with the recording's placeholder key, or whether a Pivot callback carries
+the callback key as ``X-API-Key``. A delivery only the old recording received
+is breaking (``delivery.removed``), so is a changed scheme
+(``delivery.signature-scheme-changed``); a new field is not.
+
 >>> import httpx
 >>> from conformance.cassettes._format import Cassette, Interaction
 >>> def one(status, body):
@@ -30,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
-from ._detect import cassette_provider, shape
+from ._deliveries import PLACEHOLDER_KEY, delivery_body, delivery_event, signature_scheme
+from ._detect import METADATA_KEY, cassette_provider, shape
 from ._diff_rules import ERROR_CODE, MESSAGE_FIELDS, RULES, SEVERITIES, enum_fields
 from ._format import BodyError, Cassette, Interaction, load_cassette
 
@@ -111,18 +121,68 @@ def diff(old: str | Path | Cassette, new: str | Path | Cassette) -> DiffResult:
     provider = _provider(before, after)
     result = DiffResult(before.path, after.path, provider)
     old_groups, new_groups = _groups(before, provider), _groups(after, provider)
+    old_sent, new_sent = _groups(before, provider, True), _groups(after, provider, True)
+    keys = (_key(before, provider), _key(after, provider))
     for scenario in [*old_groups, *(s for s in new_groups if s not in old_groups)]:
         result.scenarios.append(scenario)
         everything = _paired(old_groups.get(scenario, []), new_groups.get(scenario, []))
-        result.exchanges += [(scenario, label, b, a) for label, b, a in everything]
+        delivered = _paired(old_sent.get(scenario, []), new_sent.get(scenario, []))
+        result.exchanges += [(scenario, label, b, a) for label, b, a in everything + delivered]
         if scenario not in new_groups:
             result.changes.append(_whole(scenario, "scenario.removed", "only OLD records it"))
         elif scenario not in old_groups:
             result.changes.append(_whole(scenario, "scenario.added", "only NEW records it"))
         else:
             result.changes += _compare_pairs(provider, scenario, everything)
-            result.pairs += sum(1 for _, b, a in everything if b is not None and a is not None)
+            result.changes += _compare_deliveries(provider, scenario, delivered, keys)
+            pairs = everything + delivered
+            result.pairs += sum(1 for _, b, a in pairs if b is not None and a is not None)
     return result
+
+
+def _key(cassette: Cassette, provider: str) -> str | None:
+    """The key a recording's deliveries are authenticated with: the placeholder it states."""
+    meta = cassette.metadata.get(METADATA_KEY)
+    stated = meta.get("deliveries") if isinstance(meta, dict) else None
+    key = stated.get("key") if isinstance(stated, dict) else None
+    if isinstance(key, str):
+        return key
+    return PLACEHOLDER_KEY[provider] if provider == "midtrans" else None
+
+
+def _scheme(provider: str, item: Interaction, key: str | None) -> str:
+    """How *item* is authenticated, in words (what a merchant's verification depends on)."""
+    if provider == "midtrans":
+        scheme = signature_scheme(delivery_body(item), key) if key else "unknown"
+        return {"none": "no signature_key", "unknown": "a signature_key over unknown fields"}.get(
+            scheme, f"signature_key = SHA-512({scheme} + server key)"
+        )  # fmt: skip
+    got = next((v for n, v in item.request_headers() if n.lower() == "x-api-key"), None)
+    if not got:
+        return "no X-API-Key"
+    if key is None:
+        return "an X-API-Key"
+    return "X-API-Key: the callback key" if got == key else "X-API-Key: another value"
+
+
+def _compare_deliveries(
+    provider: str, scenario: str, pairs: Pairs, keys: tuple[str | None, str | None]
+) -> Iterator[Change]:
+    for label, before, after in pairs:
+        if after is None:
+            yield Change(scenario, label, "", "delivery.removed", label, None,
+                         "only OLD received this delivery")  # fmt: skip
+        elif before is None:
+            yield Change(scenario, label, "", "delivery.added", None, label,
+                         "only NEW received this delivery")  # fmt: skip
+        else:
+            old, new = _scheme(provider, before, keys[0]), _scheme(provider, after, keys[1])
+            if old != new:
+                yield Change(scenario, label, "/signature_key" if provider == "midtrans"
+                             else "/headers/x-api-key", "delivery.signature-scheme-changed",
+                             old, new, f"{old} became {new}")  # fmt: skip
+            old_body, new_body = _body(before), _body(after)
+            yield from _compare_bodies(provider, scenario, label, old_body, new_body)
 
 
 def _provider(before: Cassette, after: Cassette) -> str:
@@ -142,13 +202,19 @@ Keyed = list[tuple[str, Interaction]]
 Pairs = list[tuple[str, Interaction | None, Interaction | None]]
 
 
-def _groups(cassette: Cassette, provider: str) -> dict[str, Keyed]:
-    """Interactions per scenario tag (or one group, ``(untagged)``), each with its shape."""
+def _groups(cassette: Cassette, provider: str, deliveries: bool = False) -> dict[str, Keyed]:
+    """Interactions per scenario tag (or one group, ``(untagged)``), each with its shape;
+    with *deliveries*, the recorded deliveries instead, each with its event."""
     groups: dict[str, Keyed] = defaultdict(list)
     for item in cassette:
-        groups[item.scenario or "(untagged)"].append(
-            (shape(provider, item.method, item.path), item)
+        if (item.delivery is not None) != deliveries:
+            continue
+        key = (
+            f"delivery {delivery_event(item, provider)}"
+            if deliveries
+            else shape(provider, item.method, item.path)
         )
+        groups[item.scenario or "(untagged)"].append((key, item))
     return dict(groups)
 
 
@@ -186,15 +252,20 @@ def _compare_pairs(provider: str, scenario: str, pairs: Pairs) -> Iterator[Chang
 def _compare(
     provider: str, scenario: str, where: str, before: Interaction, after: Interaction
 ) -> Iterator[Change]:
+    if before.status != after.status:
+        yield Change(scenario, where, "", "status-code.changed", before.status, after.status,
+                     f"HTTP {before.status} became HTTP {after.status}")  # fmt: skip
+    yield from _compare_bodies(provider, scenario, where, _json(before), _json(after))
+
+
+def _compare_bodies(
+    provider: str, scenario: str, where: str, old_body: Any, new_body: Any
+) -> Iterator[Change]:
     provider_code = ERROR_CODE[provider]
 
     def change(pointer: str, rule: str, old: Any, new: Any, message: str) -> Change:
         return Change(scenario, where, pointer, rule, old, new, message)
 
-    if before.status != after.status:
-        yield change("", "status-code.changed", before.status, after.status,
-                     f"HTTP {before.status} became HTTP {after.status}")  # fmt: skip
-    old_body, new_body = _json(before), _json(after)
     if (old_body is _MISSING) != (new_body is _MISSING):
         yield change("", "body.not-json", _kind(old_body), _kind(new_body),
                      f"the body was {_kind(old_body)} and is now {_kind(new_body)}")  # fmt: skip
@@ -250,6 +321,15 @@ def _json(item: Interaction) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _MISSING
+
+
+def _body(item: Interaction) -> Any:
+    """A delivery's request body as JSON, or :data:`_MISSING`."""
+    raw = item.request_body()
+    if not raw.strip():
+        return None
+    body = delivery_body(item)
+    return _MISSING if body is None else body
 
 
 def _kind(body: Any) -> str:

@@ -222,9 +222,10 @@ def _side(label: str, item: Interaction | None, scrub: Redactor) -> str:
 
 
 def _answer(item: Interaction, scrub: Redactor) -> str:
-    """The response body, redacted, JSON indented, then cut at :data:`_ANSWER_LIMIT`."""
+    """The response body (a delivery's: what was delivered), redacted, JSON indented, then cut
+    at :data:`_ANSWER_LIMIT`."""
     try:
-        raw = item.response_body()
+        raw = item.request_body() if item.delivery is not None else item.response_body()
     except BodyError as exc:
         return scrub(f"({exc})")
     if not raw.strip():

@@ -64,6 +64,15 @@ RULES: Mapping[str, Rule] = {
              "a call the old recording made and answered is no longer reached: the flow changed"),
         Rule("interaction.added", NON_BREAKING,
              "an extra call is made; the changes before it say why"),
+        Rule("delivery.removed", BREAKING,
+             "a notification or callback the old recording received no longer comes: a "
+             "merchant waiting on it never learns the outcome"),
+        Rule("delivery.added", NON_BREAKING,
+             "an extra delivery (another event, a retry): handlers are idempotent and "
+             "ignore events they do not handle"),
+        Rule("delivery.signature-scheme-changed", BREAKING,
+             "merchants verify deliveries as documented (Midtrans signature_key, Pivot "
+             "X-API-Key): deliveries authenticated another way are rejected"),
         Rule("scenario.removed", NON_BREAKING,
              "a scenario only the old recording holds: the catalogue changed, not the target"),
         Rule("scenario.added", NON_BREAKING,

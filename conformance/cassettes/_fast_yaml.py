@@ -29,15 +29,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import InputError
+
 try:  # an accelerator: without it, every cassette goes through vcrpy's own loader
     import yaml_rs
 except ImportError:  # pragma: no cover
     yaml_rs = None  # type: ignore[assignment]
 
 __all__ = [
+    "DELIVERY_KEY",
     "METADATA_KEY",
     "SCENARIO_KEY",
     "RecursiveAlias",
+    "bound_aliases",
     "expanded_size",
     "fast_yaml",
     "may_alias",
@@ -45,12 +49,19 @@ __all__ = [
 
 #: The interaction key the kit tags with a scenario id; vcrpy ignores it.
 SCENARIO_KEY = "scenario"
+#: The interaction key that marks a delivery (a notification or callback the provider
+#: POSTed to the kit's receiver) and says how its signature was kept; vcrpy ignores it.
+DELIVERY_KEY = "delivery"
 #: What the kit knows of a cassette (provider, where and when it was recorded), kept
 #: under this key on the cassette's first interaction, which vcrpy ignores too. (Older
 #: kits wrote it in vcrpy's top-level ``metadata`` mapping, which pytest-recording cannot
 #: load; that is still read.)
 METADATA_KEY = "capture-conformance"
 
+
+#: What aliases may add to a cassette, as nodes plus characters (vcrpy's writer uses
+#: them for an object it meets twice; a legitimate cassette needs little of this).
+_ALIAS_ALLOWANCE = 16 * 2**20
 
 #: What may stand before a YAML tag (``!!binary``) or anchor (``&id001``) at the start of a node.
 _BEFORE_NODE = frozenset(" \t\r\n[{,:-")
@@ -153,3 +164,22 @@ def _plain(data: Any) -> bool:
         if not all(isinstance(value, str) for value in strings):
             return False
     return True
+
+
+def bound_aliases(data: Any, text: str, name: str) -> None:
+    """Refuse a document whose aliases make it much larger than its text (an alias bomb).
+
+    Without aliases a document is about as large as its text; a cassette whose
+    aliases add more than :data:`_ALIAS_ALLOWANCE` is refused before anything
+    walks it, so that no check, diff or replay expands it in memory.
+    """
+    limit = 2 * len(text) + _ALIAS_ALLOWANCE
+    try:
+        size = expanded_size(data, limit=limit)
+    except RecursiveAlias:
+        raise InputError(f"{name}: a YAML alias repeats a node that contains it") from None
+    if size is None:
+        raise InputError(
+            f"{name}: its YAML aliases (*name) make {len(text)} characters of text stand for "
+            f"more than {limit:,} nodes and characters; refusing to read it (an alias bomb?)"
+        )

@@ -2,9 +2,11 @@
 
 A cassette is ``{"version": 1, "interactions": [{"request": {...}, "response": {...}}]}``,
 exactly as vcrpy and pytest-recording write it. The kit adds one key per
-interaction, ``scenario`` (the scenario id it was recorded for), and one on the
-first interaction, ``capture-conformance`` (the provider, where and when it was
-recorded: :attr:`Cassette.metadata`); vcrpy ignores both on load. A top-level
+interaction, ``scenario`` (the scenario id it was recorded for), ``delivery`` on
+a notification or callback the provider POSTed to the kit's receiver (see
+:mod:`._deliveries`), and one on the first interaction, ``capture-conformance``
+(the provider, where and when it was recorded: :attr:`Cassette.metadata`);
+vcrpy ignores them all on load. A top-level
 ``metadata`` mapping (what older kits wrote) is still read, but never written
 for the kit's own key: pytest-recording cannot load a cassette that has one.
 
@@ -42,10 +44,10 @@ from vcr.serializers import compat, jsonserializer, yamlserializer
 from .._files import write_atomic
 from ..errors import InputError
 from ._fast_yaml import (
+    DELIVERY_KEY,
     METADATA_KEY,
     SCENARIO_KEY,
-    RecursiveAlias,
-    expanded_size,
+    bound_aliases,
     fast_yaml,
     may_alias,
 )
@@ -63,9 +65,6 @@ __all__ = [
 
 #: Tag of the calls the suite makes before its first case (credentials preflight).
 PREFLIGHT = "preflight"
-#: What aliases may add to a cassette, as nodes plus characters (vcrpy's writer uses
-#: them for an object it meets twice; a legitimate cassette needs little of this).
-_ALIAS_ALLOWANCE = 16 * 2**20
 
 
 class BodyError(ValueError):
@@ -78,13 +77,16 @@ class Interaction:
     *request* is a :class:`vcr.request.Request` (or vcrpy's mapping of one, turned
     into a Request on first use of :attr:`request`); *response* is vcrpy's mapping
     ``{"status": {"code", "message"}, "headers": {name: [values]}, "body": {"string": bytes}}``.
+    *delivery* marks a delivery: the request is the provider's POST to the receiver.
     """
 
-    def __init__(self, request: Any, response: dict[str, Any], scenario: str | None = None):
+    def __init__(
+        self, request: Any, response: dict[str, Any], scenario: str | None = None,
+        delivery: dict[str, Any] | None = None,
+    ):  # fmt: skip
         self._request = None if isinstance(request, dict) else request
         self._raw: dict[str, Any] | None = request if isinstance(request, dict) else None
-        self.response = response
-        self.scenario = scenario
+        self.response, self.scenario, self.delivery = response, scenario, delivery
         self._split: tuple[str, SplitResult] | None = None
 
     def __repr__(self) -> str:
@@ -236,7 +238,7 @@ def loads(text: str, name: str = "<memory>") -> Cassette:
         if data is None:
             data = _serializer(name).deserialize(text)
             if _serializer(name) is yamlserializer and may_alias(text):
-                _bound_aliases(data, text, name)
+                bound_aliases(data, text, name)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -271,25 +273,6 @@ def _metadata(data: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-def _bound_aliases(data: Any, text: str, name: str) -> None:
-    """Refuse a document whose aliases make it much larger than its text (an alias bomb).
-
-    Without aliases a document is about as large as its text; a cassette whose
-    aliases add more than :data:`_ALIAS_ALLOWANCE` is refused before anything
-    walks it, so that no check, diff or replay expands it in memory.
-    """
-    limit = 2 * len(text) + _ALIAS_ALLOWANCE
-    try:
-        size = expanded_size(data, limit=limit)
-    except RecursiveAlias:
-        raise InputError(f"{name}: a YAML alias repeats a node that contains it") from None
-    if size is None:
-        raise InputError(
-            f"{name}: its YAML aliases (*name) make {len(text)} characters of text stand for "
-            f"more than {limit:,} nodes and characters; refusing to read it (an alias bomb?)"
-        )
-
-
 def dumps(cassette: Cassette, name: str = "<memory>.yaml") -> str:
     """The cassette as vcrpy writes it (its serializer and dict layout), plus scenario tags."""
     interactions = []
@@ -300,6 +283,8 @@ def dumps(cassette: Cassette, name: str = "<memory>.yaml") -> str:
         }
         if item.scenario is not None:
             raw[SCENARIO_KEY] = item.scenario
+        if item.delivery is not None:
+            raw[DELIVERY_KEY] = copy.deepcopy(item.delivery)
         interactions.append(raw)
     data: dict[str, Any] = {"version": CASSETTE_FORMAT_VERSION, "interactions": interactions}
     metadata = dict(cassette.metadata)
@@ -363,11 +348,12 @@ def _interaction(raw: Any, name: str, index: int) -> Interaction:
         "headers": dict(response.get("headers") or {}),
         "body": {"string": body.get("string") if isinstance(body, dict) else body},
     }
-    scenario = raw.get(SCENARIO_KEY)
+    scenario, delivery = raw.get(SCENARIO_KEY), raw.get(DELIVERY_KEY)
     return Interaction(
         {k: request.get(k) for k in ("method", "uri", "body")} | {"headers": headers},
         compat.convert_to_bytes(response),
         scenario if isinstance(scenario, str) else None,
+        delivery if isinstance(delivery, dict) else None,
     )
 
 

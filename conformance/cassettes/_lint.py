@@ -10,6 +10,17 @@ operation serves are skipped with a note. Gzip and deflate bodies are decoded
 (vcrpy's ``decode_response``); a body that is not JSON, binary or not, is a
 violation of the operation's JSON rule.
 
+A delivery the kit recorded (a Midtrans notification or Pivot callback,
+:mod:`._deliveries`) is validated as the receiver validates one
+(``validate_notification``): its body and headers always, its Midtrans
+``signature_key`` only when a server key is given, its Pivot ``X-API-Key``
+against the callback key only when one is given (else only its presence). The
+keys come from *server_key* / *callback_key* (``--server-key``,
+``--callback-key``), or from *env* (``MIDTRANS_SERVER_KEY``,
+``PIVOT_CALLBACK_KEY``) for cassettes the kit did not record: the kit's own
+were re-signed with the placeholder key they state, so a real key from the
+environment cannot verify them (give ``--server-key scrubbed-server-key``).
+
 >>> from conformance.cassettes._format import Cassette, Interaction
 >>> import httpx
 >>> item = Interaction.from_httpx(
@@ -23,18 +34,20 @@ from __future__ import annotations
 
 import collections
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from .._constants import PROVIDERS
 from ..errors import InputError
 from ..suite._scenario_catalogue import load_catalogue
 from ..validator import Validator
 from ..violations import Severity, Violation
-from ._detect import detect, host_provider
+from ._deliveries import delivery_request
+from ._detect import METADATA_KEY, cassette_provider, detect, host_provider
 from ._format import BodyError, Cassette, Interaction, load_cassette
 from ._replay import expand
 
@@ -118,11 +131,17 @@ def lint(
     *,
     profile: str = "documented",
     provider: str | None = None,
+    server_key: str | None = None,
+    callback_key: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> LintResult:
     """Lint cassette files, folders or loaded cassettes; *provider* forces the provider.
 
-    :class:`InputError` (one line) for a file that is not a readable cassette, an
-    empty cassette, or, with *provider*, a cassette of the other provider.
+    *server_key* / *callback_key* check the deliveries' signatures and ``X-API-Key``
+    (*env*'s ``MIDTRANS_SERVER_KEY`` / ``PIVOT_CALLBACK_KEY`` those of cassettes the
+    kit did not record). :class:`InputError` (one line) for a file that is not a
+    readable cassette, an empty cassette, or, with *provider*, a cassette of the
+    other provider.
     """
     result = LintResult()
     for cassette in _cassettes(sources):
@@ -131,15 +150,97 @@ def lint(
         result.cassettes.append(cassette.path)
         result.total += len(cassette.interactions)
         skipped: collections.Counter[str] = collections.Counter()
+        keys = _keys(cassette, server_key, callback_key, env or {})
+        unkeyed: collections.Counter[str] = collections.Counter()
         for index, item in enumerate(cassette.interactions):
-            checked = _check(cassette, index, item, profile, provider, skipped)
+            if item.delivery is not None:
+                checked = _check_delivery(cassette, index, item, profile, provider, keys, skipped)
+                if checked is not None and keys.get(checked.provider) is None:
+                    unkeyed[checked.provider] += 1
+            else:
+                checked = _check(cassette, index, item, profile, provider, skipped)
             if checked is not None:
                 result.checked.append(checked)
         result.notes += [
             f"{cassette.path}: skipped {count} interaction(s): {why}"
             for why, count in skipped.items()
         ]
+        result.notes += [_unkeyed(cassette, p, count) for p, count in unkeyed.items()]
     return result
+
+
+#: The option and variable naming each provider's delivery key.
+_KEY_NAMES = {
+    "midtrans": ("--server-key", "MIDTRANS_SERVER_KEY", "signature_key"),
+    "pivot": ("--callback-key", "PIVOT_CALLBACK_KEY", "X-API-Key"),
+}
+
+
+def _keys(
+    cassette: Cassette, server_key: str | None, callback_key: str | None, env: Mapping[str, str]
+) -> dict[str, str | None]:
+    """The key each provider's deliveries in *cassette* are checked with (``None``: not checked)."""
+    meta = cassette.metadata.get(METADATA_KEY)
+    stated = isinstance(meta, dict) and isinstance(meta.get("deliveries"), dict)
+    given = {"midtrans": server_key, "pivot": callback_key}
+    return {
+        p: given[p] or (None if stated else env.get(_KEY_NAMES[p][1]) or None) for p in PROVIDERS
+    }
+
+
+def _unkeyed(cassette: Cassette, provider: str, count: int) -> str:
+    option, variable, what = _KEY_NAMES[provider]
+    wrong = sum(
+        1
+        for item in cassette
+        if item.delivery is not None
+        and item.delivery.get("signature") in ("as-received", "re-signed-wrong")
+    )
+    meta = cassette.metadata.get(METADATA_KEY)
+    stated = meta.get("deliveries") if isinstance(meta, dict) else None
+    key = stated.get("key") if isinstance(stated, dict) else None
+    how = (
+        f"give {option} {key} (the placeholder the kit recorded them with)"
+        if isinstance(key, str)
+        else f"give {option} or {variable}"
+    )
+    found = f"; {wrong} did not verify when recorded" if wrong else ""
+    return (
+        f"{cassette.path}: {count} {provider} deliveries checked without their {what}: {how}{found}"
+    )
+
+
+def _check_delivery(
+    cassette: Cassette,
+    index: int,
+    item: Interaction,
+    profile: str,
+    forced: str | None,
+    keys: Mapping[str, str | None],
+    skipped: collections.Counter[str],
+) -> Checked | None:
+    """A recorded notification or callback, validated as the receiver validates one."""
+    assert item.delivery is not None
+    marked = item.delivery.get("provider")
+    provider = marked if marked in PROVIDERS else cassette_provider(cassette)
+    if provider is None or (forced is not None and provider != forced):
+        skipped["a delivery of another provider" if provider else "a delivery of no provider"] += 1
+        return None
+    checked = Checked(
+        cassette.path, index, item.scenario, item.method, item.uri, item.status, provider,
+        "notification",
+    )  # fmt: skip
+    try:
+        request = delivery_request(item)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise InputError(f"{cassette.path}: interaction {index} cannot be read: {exc}") from None
+    key = keys.get(provider)
+    checked.violations += _validator(provider, profile).validate_notification(
+        request,
+        server_key=key if provider == "midtrans" else None,
+        callback_key=key if provider == "pivot" else None,
+    )
+    return checked
 
 
 def _check(

@@ -11,6 +11,14 @@ A request the recording cannot answer comes back to the suite as a transport
 failure, which the case reports (``<provider>.transport``) rather than raising;
 a scenario the recording does not hold is skipped with a note.
 
+The deliveries a recording kept (:mod:`._deliveries`) are re-checked as
+``check`` checks live ones: each scenario's are handed to an inbox as the
+scenario begins, judged with the placeholder key the recording was re-signed
+with (Midtrans ``signature_key``, Pivot ``X-API-Key``), and every accepted
+capture must find its own among them (``<provider>.notification.delivered``).
+A recording that kept no delivery (an older kit's, or one made without a
+receiver) has that check skipped with a note.
+
 >>> from conformance.simulators import create
 >>> from conformance.cassettes import record
 >>> from conformance.cassettes._format import loads
@@ -31,15 +39,20 @@ import httpx
 
 from ..errors import InputError
 from ..suite import Credentials, Report, SuiteOptions, Target, run_suite
+from ..suite._deliveries import Deliveries
+from ..suite._inbox import Inbox
 from ..suite._scenario_catalogue import load_catalogue
 from ..suite.runner import Progress
-from ._detect import require_provider, shape
+from ._deliveries import PLACEHOLDER_KEY, delivery_request
+from ._detect import METADATA_KEY, require_provider, shape
 from ._format import PREFLIGHT, BodyError, Cassette, Interaction, load_cassette
 
 __all__ = ["CassetteMiss", "ReplayTransport", "expand", "replay", "replay_target"]
 
 #: What a folder given as a cassette path contributes.
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+#: Seconds a replayed capture waits for its delivery: the recording has it, or never will.
+_REPLAY_WAIT = 0.001
 
 
 class CassetteMiss(httpx.TransportError):
@@ -53,8 +66,14 @@ class ReplayTransport(httpx.BaseTransport):
         self.provider = provider
         self.scope = PREFLIGHT
         self._pools: dict[str, list[tuple[str, Interaction]]] = defaultdict(list)
+        #: The recorded deliveries per scenario tag, handed to *inbox* as their scenario begins.
+        self.deliveries: dict[str, list[Interaction]] = defaultdict(list)
+        self.inbox: Inbox | None = None
         for cassette in cassettes:
             for item in cassette:
+                if item.delivery is not None:
+                    self.deliveries[item.scenario or ""].append(item)
+                    continue
                 key = shape(provider, item.method, item.path)
                 self._pools[item.scenario or ""].append((key, item))
         self._played: set[int] = set()
@@ -62,20 +81,46 @@ class ReplayTransport(httpx.BaseTransport):
     def begin(self, case_id: str) -> str | None:
         """Answer from *case_id*'s interactions from now on; skip the case if there are none."""
         self.scope = case_id
-        return None if case_id in self._pools else "not recorded in the cassette"
+        if case_id not in self._pools:
+            return "not recorded in the cassette"
+        self.deliver(case_id)
+        return None
+
+    def deliver(self, scope: str) -> None:
+        """Hand the deliveries recorded for *scope* to the inbox (once)."""
+        if self.inbox is None:
+            return
+        for item in self.deliveries.pop(scope, []):
+            try:
+                self.inbox.accept(delivery_request(item))
+            except (httpx.InvalidURL, BodyError, ValueError, TypeError) as exc:
+                raise InputError(f"a recorded delivery cannot be read: {exc}") from None
+
+    def conclude(self) -> None:
+        """The suite holds captures to their deliveries: answer its reads from their tag."""
+        self.begin(f"{self.provider}.deliveries")
+        for scope in list(self.deliveries):  # deliveries no selected scenario claimed
+            if scope in (PREFLIGHT, "", f"{self.provider}.deliveries"):
+                self.deliver(scope)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         key = shape(self.provider, request.method, request.url.path)
-        for recorded, item in self._pools.get(self.scope, ()):
-            if recorded == key and id(item) not in self._played:
-                self._played.add(id(item))
-                try:
-                    return item.httpx_response(request)
-                except BodyError as exc:
-                    raise CassetteMiss(f"the recorded answer is unreadable: {exc}") from None
-        raise CassetteMiss(
-            f"the cassette has no answer left for {key} in {self.scope}", request=request
-        )
+        pool = [(k, i) for k, i in self._pools.get(self.scope, ()) if id(i) not in self._played]
+        found = None
+        if self.scope == f"{self.provider}.deliveries":  # reads of sessions the replay names:
+            # the ones a skipped scenario captured are left out, so match the exact path first
+            path = request.url.path
+            found = next((i for k, i in pool if k == key and i.path == path), None)
+        found = found or next((i for k, i in pool if k == key), None)
+        if found is None:
+            raise CassetteMiss(
+                f"the cassette has no answer left for {key} in {self.scope}", request=request
+            )
+        self._played.add(id(found))
+        try:
+            return found.httpx_response(request)
+        except BodyError as exc:
+            raise CassetteMiss(f"the recorded answer is unreadable: {exc}") from None
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -133,14 +178,49 @@ def replay_target(
     if not cassettes:
         raise InputError("no cassette given")
     transport = ReplayTransport(provider, cassettes)
-    first = urlsplit(cassettes[0].interactions[0].uri)
+    calls = [i for c in cassettes for i in c if i.delivery is None]
+    first = urlsplit(calls[0].uri if calls else cassettes[0].interactions[0].uri)
     base = f"{first.scheme or 'https'}://{first.netloc}" if first.netloc else "https://replay"
     target = Target(
         provider, base_url=base, credentials=credentials, profile=profile,
         transport=transport, on_case=transport.begin,
+        deliveries=_replayed(provider, cassettes, transport, profile),
     )  # fmt: skip
     target.label = "cassette " + ", ".join(c.path for c in cassettes)
+    transport.deliver(PREFLIGHT)
     return target
+
+
+def _replayed(
+    provider: str, cassettes: Sequence[Cassette], transport: ReplayTransport, profile: str
+) -> Deliveries:
+    """The deliveries check of a replay: every capture's delivery must be in the recording."""
+    stated = [c.metadata.get(METADATA_KEY, {}).get("deliveries") for c in cassettes]
+    stated = [s for s in stated if isinstance(s, dict)]
+    received = sum(len(items) for items in transport.deliveries.values())
+    received += sum(s.get("received", 0) for s in stated if isinstance(s.get("received"), int))
+    title = "notifications" if provider == "midtrans" else "callbacks"
+    if not received:
+        unavailable = (
+            f"{title} not checked: the recording kept none (recorded without a receiver, or "
+            f"by an older kit); record again to keep them"
+        )
+        return Deliveries(provider, None, unavailable=unavailable, recorded=True)
+    keys = [s.get("key") for s in stated if isinstance(s.get("key"), str)]
+    # The kit re-signs what it records with the placeholder key (Midtrans always has one).
+    key = keys[0] if keys else (PLACEHOLDER_KEY[provider] if provider == "midtrans" else None)
+    inbox = Inbox(
+        provider, profile=profile, target="the recording",
+        server_key=key if provider == "midtrans" else None,
+        callback_key=key if provider == "pivot" else None,
+    )  # fmt: skip
+    transport.inbox = inbox
+    watch = Deliveries(
+        provider, inbox, mode="require", timeout=_REPLAY_WAIT, receiver="the recording",
+        recorded=True,
+    )  # fmt: skip
+    watch.on_conclude = transport.conclude
+    return watch
 
 
 def replay(

@@ -3,7 +3,10 @@
     capture-conformance record midtrans --base-url https://api.sandbox.midtrans.com \\
         --out cassettes/midtrans/sandbox.yaml
     capture-conformance record pivot --simulator --out cassettes/pivot/catalogue.yaml
+    capture-conformance record pivot --base-url https://api-stg.pivot-payment.com \
+        --callback-listen 0.0.0.0:8090 --out cassettes/pivot/sandbox.yaml
     capture-conformance cassettes lint cassettes/ tests/cassettes/
+    capture-conformance cassettes lint cassettes/ --server-key scrubbed-server-key
     capture-conformance cassettes diff old.yaml new.yaml --format markdown --fail-on any
     capture-conformance cassettes diff old.yaml new.yaml --format html --out drift.html
     capture-conformance cassettes examples pivot --out cassettes/pivot/seed-examples.yaml
@@ -21,7 +24,7 @@ import click
 
 from .._constants import DEFAULT_PROFILE, DEFAULT_TIMEOUT, PROFILES, PROVIDERS
 from ..errors import UsageError
-from ._suite import Seconds, credential_options
+from ._suite import Seconds, _delivery_options, credential_options
 
 __all__ = ["cassettes", "record"]
 
@@ -60,17 +63,37 @@ __all__ = ["cassettes", "record"]
     is_flag=True,
     help="allow the provider's production host (the scenarios capture money)",
 )
+@_delivery_options("auto", 5.0)
+@click.option("--callback-listen", metavar="HOST:PORT",
+              help="where the kit's receiver listens for deliveries (Midtrans default: a free "
+              "loopback port; Pivot: required to record callbacks, with the sandbox's callback "
+              "URL set to it)")  # fmt: skip
+@click.option("--notification-url", metavar="URL",
+              help="Midtrans: the URL sent in X-Override-Notification, when the target reaches "
+              "the receiver by another address (a tunnel)")  # fmt: skip
+@click.option("--callback-key",
+              help="Pivot: the callback key the callbacks carry as X-API-Key (checked, then "
+              "scrubbed) [env: PIVOT_CALLBACK_KEY]")  # fmt: skip
 @click.option("--no-progress", is_flag=True, help="no progress bar")
 def record(
     provider: str, base_url: str | None, simulator: bool, out: str, server_key: str | None,
     client_key: str | None, client_id: str | None, client_secret: str | None, timeout: float,
-    seed: int, allow_production: bool, no_progress: bool,
+    seed: int, allow_production: bool, deliveries: str, delivery_timeout: float,
+    callback_listen: str | None, notification_url: str | None, callback_key: str | None,
+    no_progress: bool,
 ) -> None:  # fmt: skip
-    """Record PROVIDER's scenario catalogue, setup calls included, into a scrubbed cassette."""
+    """Record PROVIDER's scenario catalogue, setup calls included, into a scrubbed cassette.
+
+    The deliveries the run brings are kept too, each tagged with its scenario: Midtrans
+    notifications (X-Override-Notification names the kit's receiver), Pivot callbacks
+    with --callback-listen (--simulator: always). Signatures are re-signed with the
+    placeholder key, so a replay can check them.
+    """
     from .._files import check_writable
     from .._hosts import guard_production
     from ..cassettes import record as record_catalogue
     from ..cassettes import write_recording
+    from ..receiver import RUN_CALLBACK_KEY
     from ..reports.console import ConsoleReporter
     from ..simulators import create
     from ..suite import Credentials
@@ -83,22 +106,33 @@ def record(
     check_writable(out, option="out")
     credentials = Credentials.resolve(
         server_key=server_key, client_key=client_key, client_id=client_id,
-        client_secret=client_secret,
+        client_secret=client_secret, callback_key=callback_key,
     )  # fmt: skip
+    sim = None
+    if simulator:
+        if callback_listen is not None or notification_url is not None:
+            raise UsageError("--simulator delivers in-process: no --callback-listen or "
+                             "--notification-url")  # fmt: skip
+        options = {"callback_key": credentials.callback_key or RUN_CALLBACK_KEY}
+        sim = create(provider, **(options if provider == "pivot" else {}))
     reporter = ConsoleReporter(show_progress=not no_progress, secrets=credentials.secrets())
     with reporter.progress(f"recording {provider}") as tick:
         recording = record_catalogue(
-            provider, base_url=base_url, app=create(provider).app if simulator else None,
-            credentials=credentials, timeout=timeout, seed=seed,
-            allow_production=allow_production, progress=tick, out=out,
+            provider, base_url=base_url, simulator=sim, credentials=credentials,
+            timeout=timeout, seed=seed, allow_production=allow_production, progress=tick,
+            out=out, deliveries=deliveries, delivery_timeout=delivery_timeout,
+            listen=callback_listen, notification_url=notification_url,
         )  # fmt: skip
     write_recording(recording, out)
     report = recording.report
     failed = len(report.failed)
+    kept = sum(1 for item in recording.cassette if item.delivery is not None)
+    what = "notification(s)" if provider == "midtrans" else "callback(s)"
     click.echo(
-        f"recorded {len(recording.cassette)} interaction(s) of {recording.scenarios} "
-        f"scenario(s) from {report.target} to {out}"
+        f"recorded {len(recording.cassette) - kept} interaction(s) and {kept} {what} of "
+        f"{recording.scenarios} scenario(s) from {report.target} to {out}"
         + (f"; {failed} scenario(s) did not meet their expectations" if failed else "")
+        + (f"; {report.delivery_note}" if report.delivery_note and not kept else "")
     )
 
 
@@ -117,12 +151,31 @@ def cassettes() -> None:
 @click.option("--profile", type=click.Choice(PROFILES), default=DEFAULT_PROFILE, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
               show_default=True)  # fmt: skip
-def lint(paths: tuple[str, ...], provider: str | None, profile: str, fmt: str) -> None:
-    """Validate every interaction of the cassettes at PATH... (files or folders) against specs/."""
+@click.option("--server-key",
+              help="check recorded Midtrans notifications' signature_key with this key (the "
+              "kit's recordings: scrubbed-server-key) [env: MIDTRANS_SERVER_KEY, for cassettes "
+              "the kit did not record]")  # fmt: skip
+@click.option("--callback-key",
+              help="check recorded Pivot callbacks' X-API-Key against this key (the kit's "
+              "recordings: scrubbed-callback-key) [env: PIVOT_CALLBACK_KEY, likewise]")  # fmt: skip
+def lint(
+    paths: tuple[str, ...], provider: str | None, profile: str, fmt: str,
+    server_key: str | None, callback_key: str | None,
+) -> None:  # fmt: skip
+    """Validate every interaction of the cassettes at PATH... (files or folders) against specs/.
+
+    Recorded deliveries are validated as the receiver validates them; their signature or
+    X-API-Key only with --server-key / --callback-key.
+    """
+    import os
+
     from ..cassettes import lint as lint_cassettes
     from ..cassettes._lint import iter_lines
 
-    result = lint_cassettes(paths, profile=profile, provider=provider)
+    result = lint_cassettes(
+        paths, profile=profile, provider=provider, server_key=server_key or None,
+        callback_key=callback_key or None, env=os.environ,
+    )  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, default=repr, ensure_ascii=False))
     else:

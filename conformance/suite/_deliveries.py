@@ -26,6 +26,11 @@ one is the validator's rule. Findings go to the case that made the capture.
 whole check with a note when *no* delivery at all reached the receiver (the
 target cannot reach it), and fails a capture's missing one when others came;
 ``off`` sends no header and checks nothing.
+
+A recording keeps the deliveries too (``capture-conformance record``), and its
+replay answers them from the cassette: *recorded* says so in a missing
+delivery's finding, and *on_conclude* hears the start of the conclusion (the
+session reads it makes are tagged ``<provider>.deliveries`` in a cassette).
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ class Deliveries:
         hint: str = "",
         unavailable: str = "",
         option: Callable[[str], str] = "--{}".format,
+        recorded: bool = False,
     ) -> None:
         check_choice("deliveries", mode, DELIVERY_MODES)
         self.timeout = check_seconds(timeout, option="delivery-timeout", minimum=0.001)
@@ -94,6 +100,9 @@ class Deliveries:
         self.hint = hint
         self.unavailable = unavailable
         self.option = option
+        self.recorded = recorded
+        #: Called as :meth:`conclude` begins (a recorder or a replay re-tags what follows).
+        self.on_conclude: Callable[[], None] | None = None
         #: Seconds from sending each checked capture to its delivery being validated.
         self.latencies: list[float] = []
         self._captures: list[Capture] = []
@@ -102,6 +111,12 @@ class Deliveries:
     @property
     def active(self) -> bool:
         return self.mode != "off" and self.inbox is not None
+
+    @property
+    def captures(self) -> list[Capture]:
+        """Every accepted capture noted so far: its case id and subject."""
+        with self._lock:
+            return list(self._captures)
 
     # -- while the cases run ------------------------------------------------------------
     def headers(self, method: str, path: str) -> dict[str, str]:
@@ -143,6 +158,8 @@ class Deliveries:
         With *summary* the report gains the case ``<provider>.deliveries``: the
         count, the skip note, and what was wrong with deliveries no capture claimed.
         """
+        if self.on_conclude is not None:
+            self.on_conclude()
         title = "notifications" if self.provider == "midtrans" else "callbacks"
         case = CaseResult(f"{self.provider}.deliveries", Kind.TRAFFIC, f"{title} of the run")
         if summary:
