@@ -44,7 +44,7 @@ from typing import Any
 
 import httpx
 
-from ..rules.notifications import _MISTAKES
+from ..rules.notifications import SIGNATURE_MISTAKES
 from ..signatures import midtrans_signature, signature_matches
 from ..suite._inbox import ACCEPTED
 from ._format import Interaction
@@ -164,7 +164,7 @@ def signature_scheme(body: Any, key: str) -> str:
     got = body.get("signature_key") if isinstance(body, dict) else None
     if not isinstance(got, str):
         return "none"
-    for fields in (_DOCUMENTED, *(f for _, f in _MISTAKES)):
+    for fields in (_DOCUMENTED, *(f for _, f in SIGNATURE_MISTAKES)):
         expected = _over(body, fields, key)
         if expected is not None and signature_matches(got, expected):
             return " + ".join(fields)

@@ -27,7 +27,7 @@ from ..violations import MISSING
 from ._base import Context, Expectations, Failure, rule
 from .common import header_pointer, json_media_failures, not_json_failures
 
-__all__ = ["expectations"]
+__all__ = ["SIGNATURE_MISTAKES", "expectations"]
 
 #: Per provider: the catalogue of the delivered status, and where it and the id stand.
 _STATE = {
@@ -214,7 +214,7 @@ def midtrans_content_type(ctx: Context) -> Iterator[Failure]:
 
 
 #: Signatures a sender computes by mistake, and how to say so.
-_MISTAKES = (
+SIGNATURE_MISTAKES = (
     (
         "transaction_status in place of status_code",
         ("order_id", "transaction_status", "gross_amount"),
@@ -251,7 +251,7 @@ def midtrans_signature_key(ctx: Context) -> Iterator[Failure]:
     if expected is None or not isinstance(got, str) or signature_matches(got, expected):
         return
     hint = ""
-    for mistake, fields in _MISTAKES:
+    for mistake, fields in SIGNATURE_MISTAKES:
         other = _signature_over(body, fields, key)
         if other is not None and signature_matches(got, other):
             hint = f"; it is the signature with {mistake}"
