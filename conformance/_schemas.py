@@ -81,11 +81,17 @@ class CompiledSchemas:
 
     @functools.cache  # noqa: B019 - one instance per (spec, profile), kept for the process
     def fast(self, uri: str) -> jsonschema_rs.Validator:
-        return jsonschema_rs.validator_for({"$ref": uri}, registry=self._rs_registry)
+        return jsonschema_rs.validator_for(
+            {"$ref": uri}, registry=self._rs_registry, validate_formats=True
+        )
 
     @functools.cache  # noqa: B019
     def detailed(self, uri: str) -> jsonschema.Draft202012Validator:
-        return jsonschema.Draft202012Validator({"$ref": uri}, registry=self.registry)
+        return jsonschema.Draft202012Validator(
+            {"$ref": uri},
+            registry=self.registry,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )
 
     def is_valid(self, uri: str, instance: Any) -> bool:
         return bool(self.fast(uri).is_valid(instance))

@@ -54,3 +54,39 @@ def test_schemathesis_default_checks_pass_against_the_served_simulator(provider,
     assert done.returncode == 0, summary + done.stderr[-2000:]
     assert "passed" in summary
     assert "failures" not in summary.splitlines()[-1]
+
+
+#: The setup operations the suite calls before it can capture (README "Make your own
+#: implementation checkable"): whatever the documents call valid there the simulators
+#: accept, and whatever they call invalid the simulators refuse.
+SETUP_OPERATIONS = {
+    "midtrans": ["token", "charge", "status"],
+    "pivot": ["access-token", "create-payment", "get-payment"],
+}
+
+
+@pytest.mark.parametrize("provider", ["midtrans", "pivot"])
+def test_schemathesis_positive_and_negative_phases_agree_on_the_setup_operations(
+    provider, tmp_path
+) -> None:
+    operations = [a for op in SETUP_OPERATIONS[provider] for a in ("--include-operation-id", op)]
+    with served(create(provider).app) as url:
+        done = subprocess.run(
+            [
+                sys.executable, "-m", "schemathesis.cli",
+                "--config-file", str(ROOT / "schemathesis.toml"),
+                "run", str(ROOT / "specs" / provider / "openapi.yaml"),
+                "--url", url,
+                *auth_headers(provider, url),
+                *operations,
+                "--mode", "all",
+                "--phases", "examples,coverage,fuzzing",
+                "--max-examples", "30",
+                "--seed", "20261121",
+                "--workers", "1",
+            ],
+            capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        )  # fmt: skip
+    summary = done.stdout[-4000:]
+    assert done.returncode == 0, summary + done.stderr[-2000:]
+    assert "failures" not in summary.splitlines()[-1]

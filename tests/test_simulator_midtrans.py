@@ -575,7 +575,15 @@ QUIRK_CHECKS: dict[str, tuple[Any, Any, str]] = {
     "bad-key-accepted": (_wrong_key, lambda r: r.status_code, "status"),
     "status-not-updated": (_status_after_capture, _field("transaction_status"), "status"),
     "refused-capture-applied": (_status_after_over, _field("transaction_status"), "status"),
+    "order-id-truncated": (_captured, _field("order_id"), "capture"),
+    "masked-card-other-card": (_captured, _field("masked_card"), "capture"),
+    "transaction-time-utc": (_captured, _field("transaction_time"), "capture"),
 }
+#: Quirks that show only in concurrent captures or after settlement: the suite's live
+#: cases catch them (tests/test_agreement.py and the gallery).
+LIVE_ONLY = {"capture-race-window", "settlement-amount-changed"}
+#: Checks the suite makes across exchanges, not the validator on one answer.
+SUITE_CHECKS = (".transaction-facts", ".clock", ".settled-end-state", ".capture-race")
 
 
 # Delivery quirks bend notifications, not answers: tests/test_simulator_deliveries.py.
@@ -585,17 +593,20 @@ RESPONSE_QUIRKS = [
 
 
 def test_every_quirk_has_a_check() -> None:
-    assert sorted(QUIRK_CHECKS) == sorted(RESPONSE_QUIRKS)
+    assert sorted([*QUIRK_CHECKS, *LIVE_ONLY]) == sorted(RESPONSE_QUIRKS)
 
 
 @pytest.mark.parametrize("name", RESPONSE_QUIRKS)
 def test_quirk_produces_its_deviation(name: str) -> None:
+    if name in LIVE_ONLY:
+        pytest.skip("shows only in concurrent captures or after settlement: the suite's cases")
     scenario, observe, operation = QUIRK_CHECKS[name]
     conformant = scenario(Midtrans(MidtransSimulator(seed=3)))
     quirky = scenario(Midtrans(MidtransSimulator(seed=3, quirk=name), validate=False))
     assert observe(quirky) != observe(conformant)
     detector = quirks.get("midtrans", name).detected_by
-    if not detector.startswith("scenario:") and ".stateful." not in detector:
+    suite = detector.endswith(SUITE_CHECKS)
+    if not detector.startswith("scenario:") and ".stateful." not in detector and not suite:
         found = VALIDATOR.validate_response(operation, quirky, request=quirky.request)
         assert detector in {v.rule for v in found}, [str(v) for v in found]
 

@@ -693,7 +693,15 @@ QUIRK_CHECKS: dict[str, tuple[Any, Any, str]] = {
     "history-not-updated": (_status_after_capture, _histories, "get-payment"),
     "refused-capture-applied": (_status_after_over, _histories, "get-payment"),
     "expired-token-accepted": (_expired, _status, "get-payment"),
+    "client-reference-id-wrong": (_captured, _data("paymentSessionClientReferenceId"), "capture"),
+    "created-at-jakarta": (_captured, _data("createdAt"), "capture"),
+    "capture-id-not-uuid": (_captured, lambda r: "-" in r.json()["data"]["id"], "capture"),
 }  # fmt: skip
+#: Quirks that show only in concurrent captures, after settlement or after a partial
+#: capture: the suite's cases catch them (tests/test_agreement.py and the gallery).
+LIVE_ONLY = {"capture-race-window", "release-ends-paid", "over-capture-after-partial-accepted"}
+#: Checks the suite makes across exchanges, not the validator on one answer.
+SUITE_CHECKS = (".transaction-facts", ".clock", ".settled-end-state", ".capture-race")
 
 
 # Delivery quirks bend notifications, not answers: tests/test_simulator_deliveries.py.
@@ -701,18 +709,24 @@ RESPONSE_QUIRKS = [q.name for q in quirks.QUIRKS if q.provider == "pivot" and q.
 
 
 def test_every_quirk_has_a_check() -> None:
-    assert sorted(QUIRK_CHECKS) == sorted(RESPONSE_QUIRKS)
+    assert sorted([*QUIRK_CHECKS, *LIVE_ONLY]) == sorted(RESPONSE_QUIRKS)
 
 
 @pytest.mark.parametrize("name", RESPONSE_QUIRKS)
 def test_quirk_produces_its_deviation(name: str) -> None:
+    if name in LIVE_ONLY:
+        pytest.skip("shows only in concurrent captures, after settlement or a partial capture")
     scenario, observe, operation = QUIRK_CHECKS[name]
     conformant = scenario(Pivot(PivotSimulator(seed=3)))
     quirky = scenario(Pivot(PivotSimulator(seed=3, quirk=name), validate=False))
     assert observe(quirky) != observe(conformant)
     detector = quirks.get("pivot", name).detected_by
-    if not detector.startswith("scenario:") and ".stateful." not in detector:
+    suite = detector.endswith(SUITE_CHECKS)
+    if not detector.startswith("scenario:") and ".stateful." not in detector and not suite:
         found = DOCUMENTED.validate_response(operation, quirky, request=quirky.request)
+        found += VALIDATORS[1].validate_response(
+            operation, quirky, request=quirky.request
+        )
         assert detector in {v.rule for v in found}, [str(v) for v in found]
 
 

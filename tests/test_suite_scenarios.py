@@ -397,5 +397,6 @@ def test_only_and_skip_select_scenarios_by_id_and_glob() -> None:
         "pivot.full-capture",
         "pivot.partial-capture",
         "pivot.over-capture",
+        "pivot.partial-then-over-capture",
         "pivot.status-after-capture",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -94,6 +95,30 @@ def idr_decimal(ctx: Context) -> Iterator[Failure]:
             yield Failure(
                 "/amount/value", "a whole number of rupiah", value, "IDR amounts have no fraction"
             )
+
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@rule(
+    "pivot.capture-response.id",
+    provider=_P,
+    phase="response",
+    operations={"capture"},
+    profile="observed",
+    source="pivot.capture-id",
+)
+def capture_id_uuid(ctx: Context) -> Iterator[Failure]:
+    """Observed: the capture id is a UUID (v7 in practice); documented, it is a String.
+
+    A rule, not a schema constraint: the OpenAPI document states the documented
+    contract, so tools that read it (schemathesis) judge no more strictly than that.
+    """
+    capture_id = _data(ctx).get("id")
+    if _success(ctx) and isinstance(capture_id, str) and capture_id:
+        if not _UUID.fullmatch(capture_id):
+            message = "the capture id is not a UUID"
+            yield Failure("/data/id", "a UUID (observed)", capture_id, message)
 
 
 @rule(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from http import HTTPStatus
 from typing import Any
 
-from ._midtrans_model import JAKARTA, Amount, Transaction, money, timestamp
+from ._midtrans_model import JAKARTA, TIME_FORMAT, Amount, Transaction, money, timestamp
 
 __all__ = [
     "DEFAULT_MESSAGES",
@@ -165,6 +166,21 @@ def quirk_capture_body(
         body["transaction_id"] = other_id
     elif quirk == "capture-still-authorize":
         body["transaction_status"] = "authorize"
+    elif quirk == "transaction-time-utc":
+        body["transaction_time"] = tx.created_at.astimezone(UTC).strftime(TIME_FORMAT)
+    quirk_identity(body, quirk)
+
+
+#: The quirks that misname the transaction in capture answers and status reads.
+IDENTITY_QUIRKS = ("order-id-truncated", "masked-card-other-card")
+
+
+def quirk_identity(body: dict[str, Any], quirk: str | None) -> None:
+    """Misname the transaction: cut its order id, or show another (well-shaped) card."""
+    if quirk == "order-id-truncated" and isinstance(body.get("order_id"), str):
+        body["order_id"] = body["order_id"][: len(body["order_id"]) // 2]
+    elif quirk == "masked-card-other-card" and "masked_card" in body:
+        body["masked_card"] = "41111111-1111"
 
 
 def _add_optional_times(body: dict[str, Any], tx: Transaction) -> None:

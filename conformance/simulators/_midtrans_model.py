@@ -240,6 +240,10 @@ class Token:
     created_at: datetime
     used: bool = False
 
+    def snapshot(self) -> dict[str, Any]:
+        masked = f"{self.card_number[:8]}-{self.card_number[-4:]}"
+        return {"token_id": self.token_id, "masked_card": masked, "used": self.used}
+
 
 @dataclass
 class Transaction:

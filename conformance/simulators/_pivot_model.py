@@ -300,7 +300,7 @@ def add_capture(session: Session, capture: Capture, *, settled: bool) -> None:
         charge.status = "PROCESSING"
 
 
-def settle(session: Session, now_ns: int) -> None:
+def settle(session: Session, now_ns: int, *, empty_pays: bool = False) -> None:
     """Apply every capture outcome that is due at *now_ns* (lazily: no background task).
 
     A charge that a capture finished (everything reserved, or the remainder
@@ -318,7 +318,7 @@ def settle(session: Session, now_ns: int) -> None:
     if charge.status != "PROCESSING" or any(c.status == PENDING for c in charge.captures):
         return
     done = max((c.updated_ns for c in charge.captures), default=charge.updated_ns)
-    if charge.captured() > 0:
+    if charge.captured() > 0 or empty_pays:  # *empty_pays*: the "release-ends-paid" quirk
         charge.status, session.status = "SUCCESS", "PAID"
     else:
         charge.status, session.status = "FAILED", "CANCELLED"
@@ -358,16 +358,24 @@ def capture_answer(
         if quirk == "client-reference-id-capitalised"
         else "paymentSessionClientReferenceId"
     )
-    created_at = stamp(capture.created_ns)
+    created_at, updated_at = stamp(capture.created_ns), stamp(updated_ns)
+    if quirk == "created-at-jakarta":  # Jakarta wall time, written as if it were UTC
+        created_at, updated_at = (
+            stamp(capture.created_ns + 7 * 3600 * NS),
+            stamp(updated_ns + 7 * 3600 * NS),
+        )
+    reference = session.client_reference_id
+    if quirk == "client-reference-id-wrong":
+        reference = reference[: len(reference) // 2] or "0"  # cut: another session's, perhaps
     if quirk == "created-at-local":
         created_at = datetime.fromtimestamp(capture.created_ns // NS, UTC).strftime("%d/%m/%Y")
     return {
         "id": capture.id,
         "paymentSessionId": other_id() if quirk == "session-id-mismatch" else path_id,
-        reference_key: session.client_reference_id,
+        reference_key: reference,
         "releaseRemainingAmount": (not release) if quirk == "release-echo-flipped" else release,
         "amount": amount,
         "status": "DONE" if quirk == "status-done" else PENDING,
         "createdAt": created_at,
-        "updatedAt": stamp(updated_ns),
+        "updatedAt": updated_at,
     }

@@ -139,8 +139,10 @@ def parse_create(raw: bytes) -> CreateRequest:
         has_token = any(
             isinstance(card.get(k), str) and card[k] for k in ("token", "encryptedCard")
         )
-        if number is not None and (not isinstance(number, str) or not number.isdigit()):
-            raise PivotError(400, "card number must be a string of digits", "paymentMethod.card")
+        # "Card PAN (String)": the document's type is the contract (a non-empty string);
+        # the simulator authorizes any such number, as it does any digits (issue 17).
+        if number is not None and (not isinstance(number, str) or not number):
+            raise PivotError(400, "card number must be a non-empty string", "paymentMethod.card")
         if number is None and not has_token:
             raise PivotError(
                 400, "card number (or token) is required for CARD", "paymentMethod.card.number"

@@ -53,12 +53,14 @@ from ._midtrans_model import (
     IDEMPOTENCY_WINDOW,
     Token,
     Transaction,
+    money,
     parse_capture,
     parse_card,
     parse_charge,
     parse_json,
 )
 from ._quirk_answers import bend
+from ._race import RACE_QUIRK, RaceWindow, json_field
 
 __all__ = ["HTTP_STATUS_MODES", "MidtransSimulator"]
 
@@ -126,6 +128,7 @@ class MidtransSimulator(Simulator):
         # Per transaction: notification headers ("override"/"append", URLs), signing key.
         self._routes: dict[str, tuple[str, list[str]]] = {}
         self._signing: dict[str, str] = {}
+        self._race = RaceWindow()  # the "capture-race-window" quirk
         super().__init__(quirk=quirk, seed=seed)
         if notification_url is not None:
             self.deliver_to(notification_url)
@@ -162,14 +165,7 @@ class MidtransSimulator(Simulator):
             "http_status": self.http_status,
             "server_key_pinned": self.server_key is not None,
             "transactions": [tx.snapshot() for tx in self._transactions.values()],
-            "tokens": [
-                {
-                    "token_id": t.token_id,
-                    "masked_card": f"{t.card_number[:8]}-{t.card_number[-4:]}",
-                    "used": t.used,
-                }
-                for t in self._tokens.values()
-            ],
+            "tokens": [t.snapshot() for t in self._tokens.values()],
             "idempotency_keys": sum(1 for at, _ in self._remembered.values() if at > now),
         }
 
@@ -211,7 +207,10 @@ class MidtransSimulator(Simulator):
         ``authorize`` or the amount exceeds what was authorized.
         """
         raw = await request.body()
-        return self._post(request, raw, self._do_capture)
+        if self.quirk != RACE_QUIRK:
+            return self._post(request, raw, self._do_capture)
+        act = lambda: self._post(request, raw, self._do_capture)  # noqa: E731
+        return await self._race.run(json_field(raw, "transaction_id"), act)
 
     async def _status(self, request: Request) -> Response:
         """``GET /v2/{transaction_id}/status`` (an order_id is accepted too)."""
@@ -225,6 +224,9 @@ class MidtransSimulator(Simulator):
         body = bodies.status_body(tx)
         if self.quirk == "status-not-updated" and tx.status == "capture":
             body["transaction_status"] = "authorize"
+        if self.quirk == "settlement-amount-changed" and tx.status == "settlement":
+            body["gross_amount"] = money(tx.authorized_amount)  # the captured amount is lost
+        bodies.quirk_identity(body, self.quirk)
         return self._answer(body)
 
     # -- POST machinery ---------------------------------------------------------------
@@ -304,22 +306,21 @@ class MidtransSimulator(Simulator):
         now = self.clock.now()
         tx.refresh(now)
         again = self.quirk == "double-capture-accepted" and tx.status in ("capture", "settlement")
-        if tx.status != "authorize" and not again:
+        if tx.status != "authorize" and not (again or self._race.stale):
             return self._error(412)
         amount = tx.authorized_amount if amount is None else amount
-        if amount > tx.authorized_amount and self.quirk != "over-capture-accepted":
+        over = self.quirk == "over-capture-accepted" or self._race.stale
+        if amount > tx.authorized_amount and not over:
             if self.quirk == "refused-capture-applied":
                 tx.capture(tx.authorized_amount, now)
             return self._error(412)
         tx.capture(amount, now)
         self._route(tx.transaction_id, routing, charge=False)
         body = bodies.capture_body(tx, amount)
-        if self.quirk is not None:
-            other = self._uuid() if self.quirk == "transaction-id-echo" else tx.transaction_id
-            bodies.quirk_capture_body(body, self.quirk, tx, amount, other)
-        if self.quirk == "capture-created-201":
-            return JSONResponse(body, status_code=201)
-        return bend(self.quirk, body)
+        other = self._uuid() if self.quirk == "transaction-id-echo" else tx.transaction_id
+        bodies.quirk_capture_body(body, self.quirk, tx, amount, other)
+        status = 201 if self.quirk == "capture-created-201" else None  # else: by body
+        return JSONResponse(body, status_code=201) if status else bend(self.quirk, body)
 
     # -- notifications ------------------------------------------------------------------
     def _route(self, transaction_id: str, routing: _Routing, *, charge: bool) -> None:

@@ -50,12 +50,13 @@ from . import _pivot_model as model
 from ._control import Simulator
 from ._deliveries import PIVOT_RETRIES, Message
 from ._pivot_callbacks import DEFAULT_CALLBACK_KEY, SETTLE_MODES, check_options
+from ._pivot_capture import check_capturable, exceeds
 from ._pivot_errors import PivotError, envelope
 from ._pivot_model import NS, Capture, Charge, Ids, Session, capture_answer, epoch_ns
-from ._pivot_model import settle as _settle_due
 from ._pivot_requests import REQUEST_ID, UUID, parse_capture, parse_create
 from ._pivot_requests import parse_json as _parse_json
 from ._quirk_answers import bend
+from ._race import RACE_QUIRK, RaceWindow
 
 __all__ = ["FRICTIONLESS_CARD", "SETTLE_MODES", "THREE_DS_CARD", "TOKEN_LIFETIME", "PivotSimulator"]
 
@@ -111,6 +112,7 @@ class PivotSimulator(Simulator):
         self._tokens: dict[str, tuple[str, int]] = {}
         self._request_ids: dict[tuple[str, str], str] = {}
         self._last_ns = 0
+        self._race = RaceWindow()  # the "capture-race-window" quirk
         self.callback_key = callback_key or DEFAULT_CALLBACK_KEY
         super().__init__(quirk=quirk, seed=seed)
         if callback_url is not None:
@@ -155,7 +157,7 @@ class PivotSimulator(Simulator):
         now = self._now_ns()
         sessions = list(self._sessions.values())
         for session in sessions:
-            _settle_due(session, now)
+            self._settle(session, now)
         return {
             "sessions": [s.state_json() for s in sessions],
             "charges": [s.charge_json() for s in sessions],
@@ -168,12 +170,12 @@ class PivotSimulator(Simulator):
         if self.outbox.enabled:
             now = self._now_ns()
             for session in self._sessions.values():
-                _settle_due(session, now)
+                self._settle(session, now)
                 yield session.id, session.status
 
     def delivery_message(self, subject: str, status: str | None) -> Message:
         session = self._sessions[subject]
-        _settle_due(session, self._now_ns())
+        self._settle(session, self._now_ns())
         return callbacks.callback(session, self.callback_key, status, self.quirk)
 
     def delivery_subject(self, ident: str) -> str:
@@ -185,14 +187,23 @@ class PivotSimulator(Simulator):
     def _endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             raw = await request.body()
+
             # The handler is synchronous: no await can interleave another request
             # between its reads and writes of the state (the concurrency guarantee).
-            try:
-                return handler(request, raw)
-            except PivotError as exc:
-                return self._refuse(exc)
+            def act() -> Response:
+                try:
+                    return handler(request, raw)
+                except PivotError as exc:
+                    return self._refuse(exc)
+
+            if self.quirk == RACE_QUIRK and request.url.path.endswith("/capture"):
+                return await self._race.run(request.url.path.lower(), act)  # checks, waits, acts
+            return act()
 
         return endpoint
+
+    def _settle(self, session: Session, now_ns: int) -> None:
+        model.settle(session, now_ns, empty_pays=self.quirk == "release-ends-paid")
 
     def _now_ns(self) -> int:
         return epoch_ns(self.clock.now())
@@ -286,7 +297,7 @@ class PivotSimulator(Simulator):
                     "X-REQUEST-ID",
                     code="idempotency_error",
                 )
-            _settle_due(session, self._now_ns())
+            self._settle(session, self._now_ns())
             return self._success(session.json(hide_captures=self.quirk == "history-not-updated"))
         req = parse_create(raw)
         now = self._stamp_ns()
@@ -325,7 +336,7 @@ class PivotSimulator(Simulator):
         session = self._find(merchant, self._path_id(request))
         if session is None:
             raise PivotError(404, "payment not found", "id", code="resource_missing")
-        _settle_due(session, self._now_ns())
+        self._settle(session, self._now_ns())
         return self._success(session.json(hide_captures=self.quirk == "history-not-updated"))
 
     # -- POST /v2/payments/{id}/capture -----------------------------------------------
@@ -344,29 +355,11 @@ class PivotSimulator(Simulator):
         session = self._find(merchant, path_id)
         if session is None:
             raise PivotError(422, "payment not found", "id")
-        _settle_due(session, self._now_ns())
+        self._settle(session, self._now_ns())
         charge = session.charge
-        if session.method_type != "CARD":
-            raise PivotError(422, "payment method type is not CARD")
-        if (
-            req.amount is not None
-            and req.amount.currency == "IDR"
-            and req.amount.fractional
-            and self.quirk != "decimal-idr-accepted"
-        ):
-            raise PivotError(422, "amount value is not permitted to use decimal format", "amount")
-        if session.capture_method != "manual":
-            raise PivotError(422, "capture method must be manual")
-        after_release = session.released and self.quirk == "capture-after-release-accepted"
-        if session.final and not after_release:
-            raise PivotError(422, "payment is already in a final status")
-        if charge.status != "WAITING_FOR_CAPTURE" and not after_release:
-            raise PivotError(422, "charge status must be WAITING_FOR_CAPTURE")
-        if req.amount is not None and req.amount.currency != session.currency:
-            raise PivotError(400, "currency is not match", "amount.currency")
-        value = req.amount.value if req.amount is not None else Decimal(0)
+        value = check_capturable(session, req, self.quirk, self._race.stale)
         authorized = charge.authorized if charge.authorized is not None else Decimal(0)
-        if charge.reserved() + value > authorized and self.quirk != "over-capture-accepted":
+        if exceeds(session, value, self.quirk, self._race.stale):
             if self.quirk == "refused-capture-applied" and charge.reserved() < authorized:
                 self._record_capture(session, authorized - charge.reserved(), req.release)
             raise PivotError(400, "capture amount exceeds authorized amount", "amount")
@@ -390,8 +383,11 @@ class PivotSimulator(Simulator):
     def _record_capture(self, session: Session, value: Decimal, release: bool) -> Capture:
         """Add a capture of *value* to *session*'s charge and move the charge on."""
         at = self._stamp_ns()
-        capture = Capture.new(self._ids.uuid7(at), value, session.currency, release, at)
+        capture_id = self._ids.uuid7(at)
+        if self.quirk == "capture-id-not-uuid":  # the hex of a UUID, without its hyphens
+            capture_id = capture_id.replace("-", "")
+        capture = Capture.new(capture_id, value, session.currency, release, at)
         capture.due_ns += 0 if self.settle == "immediate" else round(self.settle_delay * NS)
         model.add_capture(session, capture, settled=capture.due_ns == at)
-        _settle_due(session, self._now_ns())
+        self._settle(session, self._now_ns())
         return capture

@@ -264,6 +264,74 @@ QUIRKS: tuple[Quirk, ...] = (
         "access tokens never expire",
         "scenario:pivot.expired-token",
     ),
+    # Midtrans: what is already known (issue 17)
+    Quirk(
+        "midtrans",
+        "order-id-truncated",
+        "capture answers and status reads cut the order_id to half its length",
+        "midtrans.transaction-facts",
+    ),
+    Quirk(
+        "midtrans",
+        "masked-card-other-card",
+        "masked_card is well-shaped but another card's (41111111-1111)",
+        "midtrans.transaction-facts",
+    ),
+    Quirk(
+        "midtrans",
+        "transaction-time-utc",
+        "capture answers write transaction_time in UTC, not GMT+7 (seven hours early)",
+        "midtrans.clock",
+    ),
+    Quirk(
+        "midtrans",
+        "settlement-amount-changed",
+        "a settled partial capture shows the authorized amount, not the captured one",
+        "midtrans.settled-end-state",
+    ),
+    Quirk(
+        "midtrans",
+        "capture-race-window",
+        "a capture checks, waits 10 ms, then acts: captures sent together all succeed",
+        "midtrans.capture-race",
+    ),
+    # Pivot: what is already known (issue 17)
+    Quirk(
+        "pivot",
+        "client-reference-id-wrong",
+        "capture answers name half of the session's clientReferenceId",
+        "pivot.transaction-facts",
+    ),
+    Quirk(
+        "pivot",
+        "created-at-jakarta",
+        "capture answers stamp Jakarta wall time with a Z (seven hours ahead)",
+        "pivot.clock",
+    ),
+    Quirk(
+        "pivot",
+        "release-ends-paid",
+        "a release with nothing captured settles PAID / SUCCESS, not CANCELLED / FAILED",
+        "pivot.settled-end-state",
+    ),
+    Quirk(
+        "pivot",
+        "capture-race-window",
+        "a capture checks, waits 10 ms, then acts: captures sent together all succeed",
+        "pivot.capture-race",
+    ),
+    Quirk(
+        "pivot",
+        "capture-id-not-uuid",
+        "capture ids are UUID hex without hyphens (the docs say String; observed: a UUID)",
+        "pivot.capture-response.id",
+    ),
+    Quirk(
+        "pivot",
+        "over-capture-after-partial-accepted",
+        "the over-capture check forgets earlier captures: half, then the rest plus one, succeeds",
+        "scenario:pivot.partial-then-over-capture",
+    ),
     # Midtrans: notifications
     Quirk(
         "midtrans",

@@ -14,13 +14,23 @@ Expected values are already rendered (templates filled) when they get here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..violations import MISSING
+from ._results import Exchange
 
-__all__ = ["NAMED_CHECKS", "amount_value", "describe", "mismatch", "resolve"]
+__all__ = [
+    "NAMED_CHECKS",
+    "amount_value",
+    "answer_line",
+    "describe",
+    "mismatch",
+    "resolve",
+    "shown",
+]
 
 
 def resolve(document: Any, pointer: str) -> Any:
@@ -192,3 +202,36 @@ def pivot_capture_consistency(body: Any) -> tuple[str, str] | None:
 NAMED_CHECKS: dict[str, Callable[[Any], tuple[str, str] | None]] = {
     "pivot.capture-consistency": pivot_capture_consistency,
 }
+
+
+def answer_line(exchange: Exchange, body: Any) -> str:
+    """The answer's status part, as :meth:`Alternative.summary` writes expectations."""
+    parts = [f"HTTP {exchange.status}"]
+    if not isinstance(body, dict):
+        parts.append("with a body that is not a JSON object")
+        return " ".join(parts)
+    for key in ("status_code", "code"):
+        if key in body:
+            parts.append(f"{key} {body[key]!r}")
+    error = body.get("error")
+    if isinstance(error, dict) and "type" in error:
+        parts.append(f"error.type {error['type']!r}")
+    data = body.get("data")
+    if isinstance(data, dict) and "status" in data:
+        parts.append(f"data.status {data['status']!r}")
+    return " ".join(parts)
+
+
+def shown(exchange: Exchange) -> dict[str, Any]:
+    """A request and its answer, in brief: what a refused capture sent and got."""
+    request = exchange.request
+    try:
+        sent: Any = json.loads(request.content or b"null")
+    except ValueError:
+        sent = request.content.decode(errors="replace")
+    return {
+        "request": f"{request.method} {request.url.path}",
+        "body": sent,
+        "answer": answer_line(exchange, exchange.json()),
+        "answer body": exchange.json(),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
@@ -39,6 +40,8 @@ class Lifecycle(RuleBasedStateMachine):
         self._counts: dict[str, int] = {}
         #: The model of every authorization made, in order.
         self.made: list[Any] = []
+        #: The refused capture a status read now follows: a failure shows it too.
+        self.refused: Exchange | None = None
 
     @property
     def authorizations(self) -> int:
@@ -78,14 +81,28 @@ class Lifecycle(RuleBasedStateMachine):
         check_id = f"{self.driver.provider}.stateful.{check}"
         if not self.driver.ctx.selection.keeps(check_id):
             return
+        shown = answer_summary(exchange) if actual is None else actual
+        if self.refused is not None and exchange is not self.refused:
+            # A refused capture that was applied anyway: show the capture, not only the read.
+            shown = {"read": shown, "after the refused capture": _capture_shown(self.refused)}
         self.driver.fail(
             Failure(
                 check_id,
                 message,
                 expected=expected,
-                actual=answer_summary(exchange) if actual is None else actual,
+                actual=shown,
                 exchange=exchange,
                 source=source,
                 example=list(self.steps),
             )
         )
+
+
+def _capture_shown(exchange: Exchange) -> dict[str, Any]:
+    """The refused capture: what was sent, and what came back."""
+    try:
+        sent: Any = json.loads(exchange.request.content or b"null")
+    except ValueError:
+        sent = exchange.request.content.decode(errors="replace")
+    request = f"{exchange.request.method} {exchange.request.url.path}"
+    return {"request": request, "body": sent, "answer": answer_summary(exchange)}

@@ -164,7 +164,11 @@ class MidtransLifecycle(Lifecycle):
                     source="midtrans.capture-scope",
                 )
             # A refusal changes nothing: the read must not show the capture it refused.
-            self._read(transaction, after_refusal=True)
+            self.refused = exchange
+            try:
+                self._read(transaction, after_refusal=True)
+            finally:
+                self.refused = None
             return
         if not capturable:
             self.fail(

@@ -167,7 +167,11 @@ class PivotLifecycle(Lifecycle):
                     source="pivot.manual-capture-flow",
                 )
             # A refusal changes nothing: the read must show the captures as they were.
-            self._read(session)
+            self.refused = exchange
+            try:
+                self._read(session)
+            finally:
+                self.refused = None
             return
         if not capturable:
             why = (

@@ -46,9 +46,9 @@ def families() -> tuple[CaseFamily, ...]:
     Imported here, when a run starts: the families build on ``_model`` and never
     import the runner, so the two do not import each other.
     """
-    from . import properties, scenarios, stateful
+    from . import agreement, properties, race, scenarios, stateful
 
-    return (scenarios, properties, stateful)
+    return (scenarios, properties, stateful, agreement, race)
 
 
 class CannotRun(SetupError):

@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 import httpx
 
 from ..violations import MISSING
+from ._facts import Facts
 from ._model import CaseContext, SuiteOptions
 from ._results import Exchange, Kind, Outcome
 from ._scenario_catalogue import (
@@ -44,7 +45,7 @@ from ._scenario_catalogue import (
     render,
     render_text,
 )
-from ._scenario_checks import NAMED_CHECKS, describe, mismatch, resolve
+from ._scenario_checks import NAMED_CHECKS, answer_line, describe, mismatch, resolve, shown
 from ._setup import SetupError
 
 __all__ = ["CLOCK_PATH", "ScenarioCase", "cases"]
@@ -96,6 +97,9 @@ class _Run:
         self.spec = ctx.target.validator.spec
         self.variables: dict[str, Any] = {}
         self.outcomes: set[str] = set()
+        #: What the setup established: every answer about the transaction agrees with it.
+        self.facts = Facts(ctx.provider)
+        self.last: Exchange | None = None  # the previous step's exchange, for evidence
 
     def run(self) -> None:
         ctx, sc = self.ctx, self.scenario
@@ -108,8 +112,11 @@ class _Run:
         rng = random.Random(f"{ctx.options.seed}:{sc.id}")
         self.variables["unknown.uuid"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if sc.authorize:
-            amount = None if sc.authorize is True else int(sc.authorize)
-            auth = ctx.authorize(amount)
+            record = self.facts.learning(ctx.record)
+            if sc.authorize is True:
+                auth = ctx.setup.authorize(record)
+            else:
+                auth = ctx.setup.authorize(record, int(sc.authorize))
             if auth is None:
                 self._skip("no authorization left in the --authorizations file")
                 return
@@ -140,9 +147,23 @@ class _Run:
         self.ctx.result.note = note
 
     def _fail(
-        self, step: SendStep | None, problem: _Problem, exchange: Exchange | None
+        self,
+        step: SendStep | None,
+        problem: _Problem,
+        exchange: Exchange | None,
+        before: Exchange | None = None,
     ) -> NoReturn:
+        """Record the failure; a failed read after a refused capture also shows that capture."""
         name = step.name if step is not None else "setup"
+        example = None
+        if (
+            before is not None
+            and step is not None
+            and step.operation in ("status", "get-payment")
+            and before.operation == "capture"
+            and "refused" in self.outcomes
+        ):
+            example = {"the refused capture before this read": shown(before)}
         self.ctx.fail(
             self.scenario.id,
             f"{name}: {problem.message}",
@@ -151,6 +172,7 @@ class _Run:
             exchange=exchange,
             source=self.scenario.source_for(self.profile, step),
             pointer=problem.pointer,
+            example=example,
         )
         raise _Stop
 
@@ -185,11 +207,19 @@ class _Run:
         )
         if exchange.response is None:
             raise _Stop  # the context recorded the transport failure
+        if step.validate:
+            for fact in self.facts.judge(exchange, self.variables.get("auth.id")):
+                ctx.fail(
+                    self.facts.check, f"{step.name}: {fact.message}", expected=fact.expected,
+                    actual=fact.actual, exchange=exchange, source=self.facts.source,
+                    pointer=fact.pointer,
+                )  # fmt: skip
         alternatives = step.expected(self.profile)
         matched, problem = self._judge(alternatives, exchange)
+        before, self.last = self.last, exchange
         if matched is None:
             assert problem is not None
-            self._fail(step, problem, exchange)
+            self._fail(step, problem, exchange, before)
         if matched.outcome is not None:
             self.outcomes.add(matched.outcome)
         body = exchange.json()
@@ -272,7 +302,7 @@ class _Run:
         if first is not None:
             return None, first
         summaries = [a.summary() for a in alternatives]
-        actual = _actual(exchange, body)
+        actual = answer_line(exchange, body)
         return None, _Problem(f"expected {' or '.join(summaries)}; got {actual}", summaries, actual)
 
     def _field_problem(self, alternative: Alternative, body: Any) -> _Problem | None:
@@ -322,24 +352,6 @@ def _code_fits(expected: tuple[str, ...], actual: Any) -> bool:
     if isinstance(actual, int) and not isinstance(actual, bool):
         return any(code.isdigit() and int(code) == actual for code in expected)
     return False
-
-
-def _actual(exchange: Exchange, body: Any) -> str:
-    """The answer's status part, as :meth:`Alternative.summary` writes expectations."""
-    parts = [f"HTTP {exchange.status}"]
-    if not isinstance(body, dict):
-        parts.append("with a body that is not a JSON object")
-        return " ".join(parts)
-    for key in ("status_code", "code"):
-        if key in body:
-            parts.append(f"{key} {body[key]!r}")
-    error = body.get("error")
-    if isinstance(error, dict) and "type" in error:
-        parts.append(f"error.type {error['type']!r}")
-    data = body.get("data")
-    if isinstance(data, dict) and "status" in data:
-        parts.append(f"data.status {data['status']!r}")
-    return " ".join(parts)
 
 
 def _has_clock(ctx: CaseContext) -> bool:
