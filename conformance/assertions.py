@@ -9,7 +9,7 @@ midtrans capture request breaks the contract (profile 'documented'): 1 violation
   midtrans.gross-amount.decimal-literal at /gross_amount: gross_amount is written as a decimal; ...
       expected: 'an integer (Long) without a decimal point'
       sent:     1.0
-      source:   seeds/001_f7368d281d2f7060.txt (documented): 'gross_amount | Total amount ...'
+      source:   https://docs.midtrans.com/reference/capture-transaction-card (documented): ...
 """
 
 from __future__ import annotations

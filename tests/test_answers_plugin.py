@@ -59,7 +59,7 @@ def test_a_client_trusting_the_http_status_fails_naming_answer_and_source(
         "  answer:    HTTP 200 with body status_code \"412\" *",
         "  meaning:   not-captured",
         "  concluded: captured",
-        "  source:    midtrans.http-status-vs-body: provider-facts.md*",
+        "  source:    midtrans.http-status-vs-body: https://docs.midtrans.com/*",
     ])  # fmt: skip
     result.stdout.fnmatch_lines([
         "midtrans.handler.forged-signature: a forged signature_key changes nothing [[]failed[]]",

@@ -23,9 +23,9 @@ PIVOT_CAPTURE = f"https://api-stg.pivot-payment.com/v2/payments/{PIVOT_ID}/captu
 HEADERS = {"Accept": "application/json", "Authorization": "Basic U0ItTWlkLXNlcnZlci10ZXN0Og=="}
 REFUSED_412 = {"status_code": "412", "status_message": "Merchant cannot modify the status"}
 GROSS_AMOUNT_SOURCE = (
-    "      source:   seeds/001_f7368d281d2f7060.txt (documented): 'gross_amount | Total amount "
-    "of transaction in IDR. By default it captures whole transaction amount. Note: Decimal "
-    "values are invalid. | Long | Optional |'"
+    "      source:   https://docs.midtrans.com/reference/capture-transaction-card (documented): "
+    "'gross_amount | Total amount of transaction in IDR. By default it captures whole "
+    "transaction amount. Note: Decimal values are invalid. | Long | Optional |'"
 )
 
 

@@ -745,6 +745,8 @@ def test_run_help_lists_the_suite_options(repo_root: Path) -> None:
     target_only = {
         "--base-url", "--server-key", "--client-key", "--client-id", "--client-secret",
         "--timeout", "--authorizations", "--allow-production", "--concurrency",
+        # live-sandbox manners and the config file belong to a target of the user's
+        "--rate-limit", "--insecure", "--ca-bundle", "--proxy", "--config",
     }  # fmt: skip
     done = cli("run", "--help")
     assert done.returncode == 0, shown(done)

@@ -54,7 +54,8 @@ def test_the_demonstrated_bugs_fail_with_rule_and_field(sample: pytest.Pytester)
             "is written as a decimal; decimal values are invalid",
             "E *      expected: 'an integer (Long) without a decimal point'",
             "E *      sent:     30000.0",
-            "E *      source:   seeds/001_f7368d281d2f7060.txt (documented): 'gross_amount | *",
+            "E *      source:   https://docs.midtrans.com/reference/capture-transaction-card "
+            "(documented): 'gross_amount | *",
         ]
     )
     result.stdout.fnmatch_lines(
@@ -68,7 +69,7 @@ def test_the_demonstrated_bugs_fail_with_rule_and_field(sample: pytest.Pytester)
             "received 'string'",
             "E *      expected: 'number'",
             "E *      sent:     '30000'",
-            "E *      source:   provider-facts.md#pivot-request-seed (documented): *",
+            "E *      source:   https://pivot-payment.gitbook.io/*capture (documented): *",
         ]
     )
 

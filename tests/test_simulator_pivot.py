@@ -724,9 +724,7 @@ def test_quirk_produces_its_deviation(name: str) -> None:
     suite = detector.endswith(SUITE_CHECKS)
     if not detector.startswith("scenario:") and ".stateful." not in detector and not suite:
         found = DOCUMENTED.validate_response(operation, quirky, request=quirky.request)
-        found += VALIDATORS[1].validate_response(
-            operation, quirky, request=quirky.request
-        )
+        found += VALIDATORS[1].validate_response(operation, quirky, request=quirky.request)
         assert detector in {v.rule for v in found}, [str(v) for v in found]
 
 

@@ -187,6 +187,7 @@ def replay_target(
         deliveries=_replayed(provider, cassettes, transport, profile),
     )  # fmt: skip
     target.label = "cassette " + ", ".join(c.path for c in cassettes)
+    target.recorded = True
     transport.deliver(PREFLIGHT)
     return target
 

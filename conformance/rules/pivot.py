@@ -115,10 +115,13 @@ def capture_id_uuid(ctx: Context) -> Iterator[Failure]:
     contract, so tools that read it (schemathesis) judge no more strictly than that.
     """
     capture_id = _data(ctx).get("id")
-    if _success(ctx) and isinstance(capture_id, str) and capture_id:
-        if not _UUID.fullmatch(capture_id):
-            message = "the capture id is not a UUID"
-            yield Failure("/data/id", "a UUID (observed)", capture_id, message)
+    if (
+        _success(ctx)
+        and isinstance(capture_id, str)
+        and capture_id
+        and not _UUID.fullmatch(capture_id)
+    ):
+        yield Failure("/data/id", "a UUID (observed)", capture_id, "the capture id is not a UUID")
 
 
 @rule(

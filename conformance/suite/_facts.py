@@ -18,7 +18,7 @@ them (``judge``), as ``<provider>.transaction-facts``:
 
 >>> facts = Facts("pivot")
 >>> facts.sessions["s1"] = PivotFacts(reference="order-1")
->>> facts.judge_body("capture", {"data": {"paymentSessionId": "s1",
+>>> facts.judge_body("capture", {"code": "00", "data": {"paymentSessionId": "s1",
 ...     "paymentSessionClientReferenceId": "order-"}}, "s1")[0].pointer
 '/data/paymentSessionClientReferenceId'
 """
@@ -96,7 +96,12 @@ def _request_json(exchange: Exchange) -> dict[str, Any]:
 class Facts:
     """The facts of every transaction one case made, and the judge of later answers."""
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str, *, recorded: bool = False) -> None:
+        #: A replay answers with what the recording's target said to the ids sent
+        #: *then*: the ids a case made anew cannot match, so they are learnt from
+        #: the recorded answers (whose agreement with their own request was the
+        #: live run's to judge).
+        self.recorded = recorded
         self.provider = provider
         self.check = check_id(provider)
         self.source = FACTS_SOURCE[provider]
@@ -119,7 +124,8 @@ class Facts:
                 self._learn_charge(exchange)
             elif exchange.operation == "create-payment":
                 data = _data(_body(exchange))
-                reference = _request_json(exchange).get("clientReferenceId")
+                sent = data if self.recorded else _request_json(exchange)
+                reference = sent.get("clientReferenceId")
                 if isinstance(data.get("id"), str) and isinstance(reference, str):
                     self.sessions[data["id"].lower()] = PivotFacts(reference=reference)
 
@@ -127,6 +133,8 @@ class Facts:
         body = _body(exchange)
         details = _request_json(exchange).get("transaction_details")
         order = details.get("order_id") if isinstance(details, dict) else None
+        if self.recorded:
+            order = body.get("order_id")
         tid = body.get("transaction_id")
         if body.get("status_code") not in ("200", "201") or not isinstance(tid, str):
             return

@@ -46,7 +46,7 @@ class Live:
     def __init__(self, ctx: CaseContext) -> None:
         self.ctx = ctx
         self.provider = ctx.provider
-        self.facts = Facts(self.provider)
+        self.facts = Facts(self.provider, recorded=ctx.target.recorded)
         #: authorization id -> when it was authorized (by the target's own stamp)
         self.authorized: dict[str, datetime] = {}
 

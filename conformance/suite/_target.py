@@ -176,6 +176,8 @@ class Target:
         self._urls: dict[str, httpx.URL] = {}
         self._on_case = on_case
         self.deliveries = deliveries
+        #: A replay of a recording (set by the replay): its answers are the recorded ones.
+        self.recorded = False
         #: Headers every request carries (``check -H``); a case's own headers win.
         self.extra_headers = dict(headers or {})
         self._pace = _Pace(rate_limit)

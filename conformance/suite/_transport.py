@@ -114,8 +114,16 @@ class SyncASGITransport(httpx.BaseTransport):
         self._loop.run_until_complete(_resume(coroutine, waiting_on))
 
     def close(self) -> None:
-        if not self._loop.is_closed():
-            self._loop.close()
+        if self._loop.is_closed():
+            return
+        # Work the app left behind (a delivery retry waiting on the simulated clock)
+        # is cancelled and let finish, so nothing is destroyed while pending.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
 
 @types.coroutine

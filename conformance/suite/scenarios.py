@@ -98,7 +98,7 @@ class _Run:
         self.variables: dict[str, Any] = {}
         self.outcomes: set[str] = set()
         #: What the setup established: every answer about the transaction agrees with it.
-        self.facts = Facts(ctx.provider)
+        self.facts = Facts(ctx.provider, recorded=ctx.target.recorded)
         self.last: Exchange | None = None  # the previous step's exchange, for evidence
 
     def run(self) -> None:
