@@ -243,10 +243,9 @@ class Deliverer:
         self._spawn(loop, self.aflush_deliveries())
 
     def _spawn(self, loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, Any]) -> None:
-        async def run() -> None:
-            await work
-
-        task = loop.create_task(run())
+        # The coroutine itself is the task: cancelled before it starts (a loop closing
+        # with work left), it is closed, never left "never awaited".
+        task = loop.create_task(work)
         self._tasks.add(task)  # a reference, so the task is not collected half-way
         task.add_done_callback(self._tasks.discard)
 
