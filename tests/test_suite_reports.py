@@ -510,3 +510,19 @@ def test_exit_code_over_reports_is_the_highest() -> None:
     assert exit_code([]) == 0
     assert exit_code([_report(Outcome.PASSED), _report(Outcome.FAILED)]) == 1
     assert exit_code([_report(Outcome.FAILED), _report(Outcome.ERROR)]) == 2
+
+
+def test_a_source_in_the_json_report_carries_its_documentation_url() -> None:
+    from conformance import Validator
+    from conformance.suite import CaseResult, Finding, Kind
+
+    (violation,) = Validator("midtrans").validate_request(
+        "capture", {"transaction_id": "t-1", "gross_amount": 30000.0}
+    )
+    case = CaseResult("midtrans.c", Kind.SCENARIO, "c")
+    case.fail(Finding.from_violation(violation, None))
+    report = Report("midtrans", "in-process", "documented", 1, 1, results=[case])
+    document = to_json([report], command="run")
+    jsonschema.Draft202012Validator(report_schema()).validate(document)
+    (finding,) = document["runs"][0]["cases"][0]["findings"]
+    assert finding["source"]["url"] == "https://docs.midtrans.com/reference/capture-transaction-card"

@@ -69,7 +69,13 @@ def _finding(report: Report, finding: Finding, scrub: Redactor) -> dict[str, Any
         "actual": jsonable(redact_json(finding.actual)),
         "source": None
         if source is None
-        else {"id": source.id, "kind": source.kind, "ref": source.ref, "quote": source.quote},
+        else {
+            "id": source.id,
+            "kind": source.kind,
+            "ref": source.ref,
+            "quote": source.quote,
+            **({"url": source.url} if source.url else {}),
+        },
         "example": None if finding.example is None else jsonable(redact_json(finding.example)),
         "operation": None if exchange is None else exchange.operation,
         "elapsed": None if exchange is None else round(exchange.elapsed, 6),
