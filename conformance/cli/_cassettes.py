@@ -22,8 +22,9 @@ import sys
 
 import click
 
-from .._constants import DEFAULT_PROFILE, DEFAULT_TIMEOUT, PROFILES, PROVIDERS
+from .._constants import DEFAULT_TIMEOUT, PROVIDERS
 from ..errors import UsageError
+from ._options import profile_option
 from ._suite import Seconds, _delivery_options, credential_options
 
 __all__ = ["cassettes", "record"]
@@ -148,7 +149,7 @@ def cassettes() -> None:
     type=click.Choice(PROVIDERS),
     help="check hosts that are neither sandbox, production nor loopback as this provider",
 )
-@click.option("--profile", type=click.Choice(PROFILES), default=DEFAULT_PROFILE, show_default=True)
+@profile_option
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
               show_default=True)  # fmt: skip
 @click.option("--server-key",

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from .._constants import PROVIDERS
 from ..errors import UsageError
+from ._options import profile_option
 from ._reports import check_report_paths, report_options, write_reports
 from ._serve import serve_app, serving_options
 from ._suite import Seconds
@@ -46,13 +47,7 @@ GRACE = 2.0
     help="where to forward: a sandbox (https://api.sandbox.midtrans.com) or a simulator",
 )
 @serving_options
-@click.option(
-    "--profile",
-    type=click.Choice(PROFILES),
-    default=DEFAULT_PROFILE,
-    show_default=True,
-    help="documented contract, or plus observed behaviour",
-)
+@profile_option
 @click.option(
     "--timeout",
     type=Seconds(0.1),

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .._constants import DEFAULT_PROFILE, PROFILES, PROVIDERS
+from .._constants import PROVIDERS
+from ._options import profile_option
 from ._reports import check_report_paths, report_options, write_reports
 from ._serve import serve_app, serving_options
 
@@ -42,13 +43,7 @@ __all__ = ["receive"]
     "--callback-key",
     help="Pivot: check X-API-Key against this callback key [env: PIVOT_CALLBACK_KEY]",
 )
-@click.option(
-    "--profile",
-    type=click.Choice(PROFILES),
-    default=DEFAULT_PROFILE,
-    show_default=True,
-    help="documented contract, or plus observed behaviour",
-)
+@profile_option
 @report_options("kind of delivery")
 @click.option(
     "--allow-empty",

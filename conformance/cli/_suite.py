@@ -23,13 +23,12 @@ import click
 from .._constants import (
     DEFAULT_CONCURRENCY,
     DEFAULT_EXAMPLES,
-    DEFAULT_PROFILE,
     DEFAULT_TIME_LIMIT,
     DEFAULT_TIMEOUT,
-    PROFILES,
     PROVIDERS,
 )
 from ..errors import InputError, UsageError
+from ._options import profile_option
 
 __all__ = ["Seconds", "check", "credential_options", "run"]
 
@@ -70,8 +69,7 @@ class Seconds(_ParamType):
 
 def _suite_options(func: Any) -> Any:
     options = [
-        click.option("--profile", type=click.Choice(PROFILES), default=DEFAULT_PROFILE,
-                     show_default=True, help="documented contract, or plus observed behaviour"),
+        profile_option,
         click.option("--examples", type=click.IntRange(1, 100_000), default=DEFAULT_EXAMPLES,
                      show_default=True, help="hypothesis examples per property/stateful run"),
         click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,

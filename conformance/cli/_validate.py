@@ -14,10 +14,11 @@ from typing import Any
 
 import click
 
-from .._constants import PROFILES, PROVIDERS
+from .._constants import PROVIDERS
 from ..errors import UsageError
 from ..violations import Severity, Violation
 from ._exit import EXIT_CONFORMANT, EXIT_VIOLATIONS
+from ._options import profile_option
 
 __all__ = ["examples", "validate"]
 
@@ -31,7 +32,7 @@ FORMATS = ("text", "json")
 @click.argument("file", type=click.File("rb"))
 @click.option("--operation", default="capture", show_default=True, help="operationId in specs/.")
 @click.option("--status", type=int, default=200, show_default=True, help="HTTP status (responses).")
-@click.option("--profile", type=click.Choice(PROFILES), default="documented", show_default=True)
+@profile_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--server-key", help="notification, Midtrans: check signature_key with this key "
               "[env: MIDTRANS_SERVER_KEY]")  # fmt: skip
@@ -80,7 +81,7 @@ def validate(
 
 
 @click.command()
-@click.option("--profile", type=click.Choice(PROFILES), default="documented", show_default=True)
+@profile_option
 def examples(profile: str) -> None:
     """Validate every example the specs carry (the seed pages' own examples)."""
     from ..examples import iter_examples
