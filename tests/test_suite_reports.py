@@ -525,4 +525,6 @@ def test_a_source_in_the_json_report_carries_its_documentation_url() -> None:
     document = to_json([report], command="run")
     jsonschema.Draft202012Validator(report_schema()).validate(document)
     (finding,) = document["runs"][0]["cases"][0]["findings"]
-    assert finding["source"]["url"] == "https://docs.midtrans.com/reference/capture-transaction-card"
+    assert (
+        finding["source"]["url"] == "https://docs.midtrans.com/reference/capture-transaction-card"
+    )

@@ -1,4 +1,4 @@
-"""Client-traffic validation: provider calls routed to in-process simulators, then judged.
+"""Client-traffic validation: provider calls routed to in-process simulators (or not), then judged.
 
 Private: the plugin's ``conformance_traffic`` fixture is the public face; how a
 test's traffic is judged at its end is the plugin's (``pytest_plugin/_traffic.py``).
@@ -23,9 +23,18 @@ __all__ = ["Traffic", "intercept"]
 
 
 @contextmanager
-def intercept(profile: str = DEFAULT_PROFILE) -> Iterator[Traffic]:
-    """Route ``requests`` and ``httpx`` calls to the provider hosts into a new :class:`Traffic`."""
-    from . import _httpx, _requests
+def intercept(profile: str = DEFAULT_PROFILE, mode: str = "route") -> Iterator[Traffic]:
+    """Route ``requests`` and ``httpx`` calls to the provider hosts into a new :class:`Traffic`.
 
-    with Traffic(profile) as traffic, _requests.routed(traffic), _httpx.routed(traffic):
-        yield traffic
+    *mode* ``"judge"`` routes nothing: the calls go where they would (a sandbox, a
+    vcrpy cassette) and each exchange with a sandbox host is put on record.
+    """
+    from . import _httpx, _judge, _requests
+
+    with Traffic(profile, mode) as traffic:
+        if mode == "judge":
+            with _judge.judged(traffic):
+                yield traffic
+        else:
+            with _requests.routed(traffic), _httpx.routed(traffic):
+                yield traffic

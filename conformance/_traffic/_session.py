@@ -45,7 +45,10 @@ if TYPE_CHECKING:
     from ..simulators._deliveries import Delivery
     from ._answers import AnswerScript
 
-__all__ = ["Finding", "Traffic", "provider_of"]
+__all__ = ["MODES", "Finding", "Traffic", "provider_of"]
+
+#: How ``conformance_traffic`` treats provider calls: answered by the simulators, or judged.
+MODES = ("route", "judge")
 
 Finding = tuple[Exchange, list[tuple[Side, Violation]]]
 
@@ -66,10 +69,14 @@ class Traffic:
     ``midtrans`` and ``pivot`` are the simulators behind ``api.sandbox.midtrans.com``
     and ``api-stg.pivot-payment.com``; ``exchanges`` lists what the code under test
     sent and received, in order; ``profile`` (settable) is the contract the traffic
-    is judged by when the test ends.
+    is judged by when the test ends. ``mode`` is ``"route"`` (the simulators answer)
+    or ``"judge"`` (whatever answers does: a sandbox, a cassette; see ``_judge``).
     """
 
-    def __init__(self, profile: str = DEFAULT_PROFILE) -> None:
+    def __init__(self, profile: str = DEFAULT_PROFILE, mode: str = "route") -> None:
+        if mode not in MODES:
+            raise UsageError(f"traffic must be one of {', '.join(MODES)}; got {mode!r}")
+        self.mode = mode
         self.profile = profile
         self.simulators: dict[str, Simulator] = {p: create(p) for p in PROVIDERS}
         self.exchanges: list[Exchange] = []
@@ -120,6 +127,7 @@ class Traffic:
         *kind* is any fault of the simulators' ``/_sim/faults`` API (``error``,
         ``latency``, ``non-json``, ``truncate``, ``disconnect``).
         """
+        self._routed("fail_next")
         check_choice("provider", provider, PROVIDERS)
         load_spec(provider).operation(operation)
         if count < 1:
@@ -131,6 +139,7 @@ class Traffic:
         """Give the next call of *answer*'s operation that catalogue answer (see ``_answers``)."""
         from ._answers import AnswerScript
 
+        self._routed("a scripted answer (conformance_answer)")
         self.script = AnswerScript(self, answer)
         return self.script
 
@@ -140,6 +149,7 @@ class Traffic:
 
         An app is called in-process (no socket): ``deliver_to("midtrans", app)``.
         """
+        self._routed("deliver_to")
         check_choice("provider", provider, PROVIDERS)
         self._worker.submit(self.simulators[provider].deliver_to, target, url=url).result()
 
@@ -154,6 +164,7 @@ class Traffic:
         status: str | None = None, delay: float | None = None,
     ) -> list[Delivery]:  # fmt: skip
         """Fire a delivery for *ident* now (``stripe trigger``); see the simulators' variants."""
+        self._routed("notify")
         check_choice("provider", provider, PROVIDERS)
         sim = self.simulators[provider]
         work = self._worker.submit(sim.notify, ident, variant, status=status, delay=delay)
@@ -175,6 +186,7 @@ class Traffic:
         of ``exchanges``. Pivot sessions belong to a merchant: pass the
         ``client_id``/``client_secret`` your code uses (default: the kit's made-up pair).
         """
+        self._routed("authorize")
         check_choice("provider", provider, PROVIDERS)
         credentials = Credentials.resolve(
             env={},
@@ -222,12 +234,12 @@ class Traffic:
     # -- what the interceptors call ---------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer *request* (for an owned host) from the simulator; raises as a network would."""
-        self._refuse_production(request)
+        self.refuse_production(request)
         return self._worker.submit(self._exchange, request).result()
 
     async def ahandle(self, request: httpx.Request) -> httpx.Response:
         """:meth:`handle` for async callers: waits without blocking their event loop."""
-        self._refuse_production(request)
+        self.refuse_production(request)
         return await asyncio.wrap_future(self._worker.submit(self._exchange, request))
 
     def close(self) -> None:
@@ -241,8 +253,26 @@ class Traffic:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- inside ----------------------------------------------------------------------
-    def _refuse_production(self, request: httpx.Request) -> None:
+    def record(
+        self, request: httpx.Request, response: httpx.Response | None, error: str | None = None
+    ) -> str:
+        """Put one exchange with a sandbox host on record (judged at the end); its operation."""
+        provider = provider_of(request)
+        matched = load_spec(provider).match(request.method, request.url.path)
+        operation = "" if matched is None else matched[0].name
+        if matched is None:
+            known = ", ".join(load_spec(provider).operations)
+            answered = "the simulator answered it" if self.mode == "route" else "sent as it was"
+            self.problems.append(
+                f"{request.method} {request.url.copy_with(query=None)}: no {provider} operation "
+                f"in the kit's specs serves {request.method} {request.url.path}, so it was not "
+                f"checked ({answered}); the specs describe: {known}"
+            )
+        self.exchanges.append(Exchange(operation, request, response, error))
+        return operation
+
+    def refuse_production(self, request: httpx.Request) -> None:
+        """Raise (as a refused connection) for a provider's production host, noting why."""
         kind = classify(request.url.host)
         if kind is None or kind[0] != "production":
             return
@@ -255,17 +285,18 @@ class Traffic:
         self.problems.append(message)
         raise httpx.ConnectError(f"capture-conformance: {message}", request=request)
 
+    # -- inside ----------------------------------------------------------------------
+    def _routed(self, helper: str) -> None:
+        if self.mode != "route":
+            raise UsageError(
+                f"{helper} needs route mode (the simulators answer); this test judges traffic "
+                "it does not route (traffic='judge'): drop it, or use traffic='route'"
+            )
+
     def _exchange(self, request: httpx.Request) -> httpx.Response:
         provider = provider_of(request)
         matched = load_spec(provider).match(request.method, request.url.path)
         operation = "" if matched is None else matched[0].name
-        if matched is None:
-            known = ", ".join(load_spec(provider).operations)
-            self.problems.append(
-                f"{request.method} {request.url.copy_with(query=None)}: no {provider} operation "
-                f"in the kit's specs serves {request.method} {request.url.path}, so it was not "
-                f"checked (the simulator answered it); the specs describe: {known}"
-            )
         self._arm(provider, operation, request.url.path)
         send = self._transports[provider].handle_request
         try:
@@ -274,9 +305,9 @@ class Traffic:
             else:
                 response = self.script.exchange(provider, operation, request, send)
         except httpx.TransportError as exc:
-            self.exchanges.append(Exchange(operation, request, None, f"{exc!r}"))
+            self.record(request, None, f"{exc!r}")
             raise
-        self.exchanges.append(Exchange(operation, request, response))
+        self.record(request, response)
         return response
 
     def _arm(self, provider: str, operation: str, path: str) -> None:

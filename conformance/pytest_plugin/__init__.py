@@ -18,6 +18,7 @@ from .._constants import DEFAULT_PROFILE, PROFILES
 from ._answers import MARKER as _ANSWERS_MARKER
 from ._answers import conformance_answer, pytest_generate_tests  # noqa: F401
 from ._deliveries import conformance_deliveries  # noqa: F401
+from ._settings import TRAFFIC_MODES, check_traffic
 from ._simulators import (  # noqa: F401  (fixtures: pytest finds them in this module)
     SimulatorHandle,
     _midtrans_simulator_server,
@@ -49,6 +50,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"default --conformance-profile ({' or '.join(PROFILES)})",
         default=DEFAULT_PROFILE,
     )
+    group.addoption(
+        "--conformance-traffic",
+        choices=TRAFFIC_MODES,
+        default=None,
+        help="conformance_traffic: route provider calls to the simulators, or judge whatever "
+        "answers them (a sandbox, a pytest-recording cassette) (default: ini "
+        "conformance_traffic, else route)",
+    )
+    parser.addini(
+        "conformance_traffic",
+        help=f"default --conformance-traffic ({' or '.join(TRAFFIC_MODES)})",
+        default="route",
+    )
     from ._settings import add_options
 
     add_options(parser, group)  # --capture-conformance and the suite's settings
@@ -57,12 +71,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "conformance(profile=...): settings for the capture-conformance fixtures of this test",
+        "conformance(profile=..., traffic='route'|'judge'): settings for the "
+        "capture-conformance fixtures of this test",
     )
     config.addinivalue_line("markers", _ANSWERS_MARKER)
     from ._settings import check_profile
 
     check_profile(config)  # a bad ini value stops the run at once, as a bad option does
+    check_traffic(config)
     if config.getoption("capture_conformance") or config.getini("capture_conformance"):
         from ._suite import SuitePlugin
 
@@ -119,21 +135,25 @@ def conformance_traffic(request: pytest.FixtureRequest) -> Iterator[Traffic]:
         my_checkout.capture(order, 30000)  # requests/httpx, sync or async: no network
 
     Every exchange is validated when the test ends; a violation fails the test.
+    With ``@pytest.mark.conformance(traffic="judge")`` (or ``--conformance-traffic``,
+    ini ``conformance_traffic``) nothing is routed: whatever answers the calls (a
+    sandbox, a ``@pytest.mark.vcr`` cassette) is judged.
     """
     from .._constants import PROFILES
     from .._traffic import intercept
     from ..errors import UsageError
 
     problem = None
-    profile = _setting(request, "profile")
-    if profile not in PROFILES:
-        where = _where(request, "profile")
-        pytest.fail(
-            f"conformance_traffic: {where} must be one of {', '.join(PROFILES)}; got {profile!r}",
-            pytrace=False,
-        )
+    profile, mode = _setting(request, "profile"), _setting(request, "traffic")
+    for name, value, allowed in (("profile", profile, PROFILES), ("traffic", mode, TRAFFIC_MODES)):
+        if value not in allowed:
+            where = _where(request, name)
+            pytest.fail(
+                f"conformance_traffic: {where} must be one of {', '.join(allowed)}; got {value!r}",
+                pytrace=False,
+            )
     try:
-        with intercept(profile=profile) as traffic:
+        with intercept(profile=profile, mode=mode) as traffic:
             request.node.stash[_TRAFFIC] = traffic
             yield traffic
     except UsageError as exc:

@@ -88,6 +88,13 @@ def conformance_answer(
             '(or "pivot") to run it once per answer',
             pytrace=False,
         )
+    if conformance_traffic.mode != "route":
+        pytest.fail(
+            "conformance_traffic: a scripted answer (conformance_answer) needs route mode "
+            "(the simulators answer); this test judges traffic it does not route "
+            "(traffic='judge'): drop it, or use traffic='route'",
+            pytrace=False,
+        )
     handle = ScriptedAnswer(conformance_traffic.script_answer(answer))
     yield handle
     unsaid = handle.unreported()

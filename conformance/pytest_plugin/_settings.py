@@ -286,3 +286,18 @@ def check_profile(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
         )
+
+
+#: ``conformance_traffic``'s modes (the same as ``conformance._traffic._session.MODES``).
+TRAFFIC_MODES = ("route", "judge")
+
+
+def check_traffic(config: pytest.Config) -> None:
+    """Refuse at startup an ini ``conformance_traffic`` that is no mode (see ``check_profile``)."""
+    if config.getoption("--conformance-traffic") is not None:
+        return
+    mode = config.getini("conformance_traffic")
+    if mode not in TRAFFIC_MODES:
+        raise pytest.UsageError(
+            f"ini conformance_traffic must be one of {', '.join(TRAFFIC_MODES)}; got {mode!r}"
+        )

@@ -8,7 +8,7 @@
   it, that ends a run at once: the time limit, a refused setup, no answer,
   or shrinking that has taken :data:`SHRINK_SECONDS`;
 * :func:`run_hypothesis` runs a test and says what it ended on; :func:`finish`
-  records that in the case;
+  records that in the case; hypothesis's files go to :func:`storage_home`, not ``./.hypothesis``;
 * :class:`Driver` sends a case's requests, each violation recorded once per
   case (shrinking replays the same exchanges many times), knows each provider's
   capture and status read, and how an answer is judged.
@@ -17,13 +17,17 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 import httpx
-from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, configuration, settings
 from hypothesis import control as _control
 from hypothesis.errors import Flaky, Unsatisfiable
 from hypothesis.reporting import with_reporter
@@ -45,6 +49,7 @@ __all__ = [
     "hypothesis_settings",
     "json_body",
     "run_hypothesis",
+    "storage_home",
 ]
 
 #: Shrinking stops this long after the first failure and reports the smallest
@@ -86,9 +91,7 @@ class Stop(BaseException):
         self, cause: BaseException | None, note: str = "", failure: Failure | None = None
     ) -> None:
         super().__init__(note or repr(cause))
-        self.cause = cause
-        self.note = note
-        self.failure = failure
+        self.cause, self.note, self.failure = cause, note, failure
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,38 @@ class RunResult:
     cause: BaseException | None = None
 
 
+def storage_home() -> Path:
+    """Where hypothesis keeps its files (caches) in the kit's runs: the user cache folder."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return Path(cache or Path.home() / ".cache") / "capture-conformance" / "hypothesis"
+
+
+_home = threading.Lock()
+_home_runs: list[Path | None] = []  # per run going on, the home before it (first: the real one)
+
+
+@contextmanager
+def _kit_home() -> Iterator[None]:
+    """Hypothesis's home is :func:`storage_home` while kit runs go on, never ``./.hypothesis``,
+    unless the user chose one (``HYPOTHESIS_STORAGE_DIRECTORY``, ``set_hypothesis_home_dir``)."""
+    known, set_home = vars(configuration), configuration.set_hypothesis_home_dir
+    with _home:
+        before = known.get("__hypothesis_home_directory")
+        chosen = before not in (None, known.get("__hypothesis_home_directory_default"))
+        if mine := bool(_home_runs) or not (os.getenv("HYPOTHESIS_STORAGE_DIRECTORY") or chosen):
+            _home_runs.append(before)
+            if len(_home_runs) == 1:
+                set_home(storage_home())
+    try:
+        yield
+    finally:
+        with _home:
+            if mine:
+                before = _home_runs.pop()
+                if not _home_runs:
+                    set_home(before)
+
+
 def run_hypothesis(test: Callable[[], None], driver: Driver) -> RunResult:
     """Run *test*; the minimal failure it ends on (if any) and what hypothesis printed.
 
@@ -135,7 +170,7 @@ def run_hypothesis(test: Callable[[], None], driver: Driver) -> RunResult:
     reported, with a note saying so.
     """
     printed: list[str] = []
-    with with_reporter(lambda value: printed.append(str(value))):
+    with _kit_home(), with_reporter(lambda value: printed.append(str(value))):
         try:
             test()
         except Stop as stop:
@@ -177,15 +212,10 @@ def finish(ctx: CaseContext, result: RunResult) -> None:
     failure = result.failure
     if failure is not None:
         ctx.fail(
-            failure.check,
-            failure.message,
-            expected=failure.expected,
-            actual=failure.actual,
-            exchange=failure.exchange,
-            source=failure.source,
-            example=failure.example,
+            failure.check, failure.message, expected=failure.expected, actual=failure.actual,
+            exchange=failure.exchange, source=failure.source, example=failure.example,
             sequence=failure.sequence,
-        )
+        )  # fmt: skip
     if result.note:
         ctx.result.note = result.note
         if result.note.startswith("stopped") and ctx.result.exchanges == 0:
@@ -273,9 +303,8 @@ class Driver:
         try:
             headers = dict(ctx.auth_headers())
         except (OutOfTime, SetupError) as exc:
-            self._stop(
-                exc, "stopped: " + ("time limit" if isinstance(exc, OutOfTime) else str(exc))
-            )
+            why = "time limit" if isinstance(exc, OutOfTime) else str(exc)
+            self._stop(exc, f"stopped: {why}")
         if isinstance(body, Raw):
             headers["Content-Type"] = "application/json"
             return ctx.target.request(method, path, content=body.text.encode(), headers=headers)
@@ -287,10 +316,8 @@ class Driver:
 
     def send_request(self, operation: str, request: httpx.Request) -> Exchange:
         ctx = self.ctx
-        if (
-            self._first_failure is not None
-            and time.monotonic() - self._first_failure > self.shrink_seconds
-        ):
+        first = self._first_failure
+        if first is not None and time.monotonic() - first > self.shrink_seconds:
             self._stop(None, f"shrinking stopped after {self.shrink_seconds:g} s")
         try:
             ctx.check_time()
@@ -301,12 +328,7 @@ class Driver:
         # Recorded without its violations: each becomes a finding here, once per rule
         # and place, with the example that shows it; a smaller one seen later (while
         # hypothesis shrinks) takes its place.
-        ctx.record(
-            Exchange(
-                exchange.operation, exchange.request, exchange.response, exchange.error,
-                exchange.elapsed,
-            )
-        )  # fmt: skip
+        ctx.record(replace(exchange, violations=[]))
         sequence: list[Exchange] | None = None
         for violation in exchange.violations:
             if not ctx.selection.keeps(violation.rule):
@@ -331,12 +353,8 @@ class Driver:
         """A fresh authorization; :class:`Stop` when the setup is refused or none is left."""
         try:
             self.ctx.check_time()
-            setup = self.ctx.setup
-            authorization = (
-                setup.authorize(self._record_setup)
-                if amount is None
-                else setup.authorize(self._record_setup, amount)
-            )
+            setup, record = self.ctx.setup, self._record_setup
+            authorization = setup.authorize(record, *(() if amount is None else (amount,)))
         except OutOfTime as exc:
             self._stop(exc, "stopped by the time limit")
         except SetupError as exc:
