@@ -38,12 +38,12 @@ stays wrong.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import httpx
 
+from .._json import loads
 from ..rules.notifications import SIGNATURE_MISTAKES
 from ..signatures import midtrans_signature, signature_matches
 from ..suite._inbox import ACCEPTED
@@ -88,7 +88,7 @@ def delivery_request(item: Interaction) -> httpx.Request:
 def delivery_body(item: Interaction) -> Any:
     """The delivery's parsed JSON body, or ``None``."""
     try:
-        return json.loads(item.request_body())
+        return loads(item.request_body())
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 

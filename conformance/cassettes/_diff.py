@@ -31,13 +31,13 @@ is breaking (``delivery.removed``), so is a changed scheme
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._json import loads
 from ..errors import InputError, UsageError
 from ._deliveries import PLACEHOLDER_KEY, delivery_body, delivery_event, signature_scheme
 from ._detect import METADATA_KEY, cassette_provider, shape
@@ -318,7 +318,7 @@ def _json(item: Interaction) -> Any:
     if not raw.strip():
         return None  # an empty body compares as JSON null
     try:
-        return json.loads(raw)
+        return loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _MISSING
 

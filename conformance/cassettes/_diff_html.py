@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .._json import loads
 from ..reports._evidence import BODY_LIMIT
 from ..reports._page import e, head
 from ..reports._redact import Redactor, redact_body, redact_json, redact_url
@@ -231,7 +232,7 @@ def _answer(item: Interaction, scrub: Redactor) -> str:
     if not raw.strip():
         return "(empty body)"
     try:
-        text = json.dumps(redact_json(json.loads(raw)), indent=2, ensure_ascii=False)
+        text = json.dumps(redact_json(loads(raw)), indent=2, ensure_ascii=False, default=repr)
     except (ValueError, UnicodeDecodeError):
         text = redact_body(raw)
     text = scrub(text)

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from .._json import loads
 from .._secrets import ENCODINGS, KEPT_IN_RECORDINGS, SECRET_FIELDS, SECRET_HEADERS, secret_forms
 from ._format import Interaction, body_bytes
 
@@ -158,7 +159,7 @@ class Scrubber:
         if data.lstrip()[:1] not in (b"{", b"["):
             return None
         try:
-            document = json.loads(data)
+            document = loads(data)
         except (ValueError, UnicodeDecodeError):
             return None
         scrubbed = self._walk(document)

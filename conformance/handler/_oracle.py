@@ -10,12 +10,12 @@ conformance.errors.UsageError: --state-url must hold {order_id}; got 'http://127
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from .._json import loads
 from ..errors import UsageError
 
 __all__ = ["UrlOracle", "reachable", "state_from_url"]
@@ -42,7 +42,7 @@ class UrlOracle:
         if not answer.is_success:
             raise ValueError(f"GET {url} answered HTTP {answer.status_code}")
         try:
-            return json.loads(answer.content)
+            return loads(answer.content)
         except ValueError:
             raise ValueError(f"GET {url} did not answer JSON") from None
 

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from .._json import loads
 from .._secrets import (
     CREDENTIAL_VARIABLES,
     SECRET_FIELDS,
@@ -158,7 +159,7 @@ def redact_body(raw: bytes) -> str:
     secret is cut in half and shown).
     """
     try:
-        return json.dumps(redact_json(json.loads(raw)), ensure_ascii=False)
+        return json.dumps(redact_json(loads(raw)), ensure_ascii=False, default=repr)
     except (ValueError, UnicodeDecodeError):
         text = mask_pans(redact_form(raw[:_FORM_LIMIT].decode("utf-8", "replace")))
         return text[:2048] + ("…" if len(text) > 2048 or len(raw) > _FORM_LIMIT else "")
@@ -400,7 +401,7 @@ def json_secrets(value: Any) -> Iterator[str]:
 
 def _parse(raw: bytes) -> Any:
     try:
-        return json.loads(raw) if raw else None
+        return loads(raw) if raw else None
     except (ValueError, UnicodeDecodeError):
         return None
 

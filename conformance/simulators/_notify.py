@@ -21,7 +21,6 @@ ValueError: unknown payment session 'e03c2066-9e5b-454c-add6-c7c85b0b9d6b'
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .._json import loads
 from ._deliveries import MAX_DELAY, Delivery, Message, Outbox, RetryPolicy
 
 if TYPE_CHECKING:
@@ -308,7 +308,7 @@ def _with_extras(body: Any) -> Any:
 
 async def json_object(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = loads(await request.body() or b"{}")
     except ValueError as exc:
         raise ValueError(f"control body is not JSON: {exc}") from None
     if not isinstance(body, dict):

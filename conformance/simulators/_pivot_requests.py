@@ -6,12 +6,12 @@ these are the checks a server makes while decoding, before it looks at any state
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .._json import loads
 from ._pivot_errors import PivotError
 
 __all__ = [
@@ -31,14 +31,10 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9]{16,36}")
 CAPTURE_METHODS = ("automatic", "manual")
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_json(raw: bytes) -> Any:
     """The JSON document in *raw* (floats stay floats; NaN and Infinity are refused)."""
     try:
-        return json.loads(raw, parse_constant=_no_constant)
+        return loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise PivotError(400, "request body is not valid JSON") from None
 

@@ -11,9 +11,10 @@ alone is judged as usual, so only concurrent captures show the quirk.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import TypeVar
+
+from .._json import loads
 
 __all__ = ["RACE_QUIRK", "RACE_WINDOW", "RaceWindow", "json_field"]
 
@@ -46,7 +47,7 @@ class RaceWindow:
 def json_field(raw: bytes, name: str) -> str:
     """The string field *name* of a JSON object body, or ``""``."""
     try:
-        value = json.loads(raw).get(name)
+        value = loads(raw).get(name)
     except (ValueError, AttributeError):
         return ""
     return value if isinstance(value, str) else ""

@@ -23,7 +23,6 @@ each with the delivery as evidence.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from typing import Any
 import httpx
 
 from .._constants import DEFAULT_PROFILE
+from .._json import loads
 from ..validator import Validator
 from ..violations import Violation
 from ._results import CaseResult, Exchange, Finding, Kind, Outcome, Report
@@ -56,7 +56,7 @@ class Delivery:
     def body(self) -> Any:
         """The parsed JSON body, or ``None`` when it is not JSON."""
         try:
-            return json.loads(self.request.content)
+            return loads(self.request.content)
         except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 

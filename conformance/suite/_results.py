@@ -9,13 +9,13 @@ expectation and what came, the source, a minimal example and a ``curl`` line.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from .._json import loads
 from ..violations import Severity, Source, Violation
 
 __all__ = [
@@ -70,7 +70,7 @@ class Exchange:
         """
         if self._body is _UNPARSED:
             try:
-                self._body = None if self.response is None else self.response.json()
+                self._body = None if self.response is None else loads(self.response.content)
             except ValueError:
                 self._body = None
         return self._body
@@ -212,7 +212,7 @@ def request_example(request: httpx.Request) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return loads(raw)
     except ValueError:
         return raw.decode("utf-8", "replace")
 

@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 
 import httpx
 
+from .._json import loads
 from ..violations import MISSING
 from ._facts import Facts
 from ._model import CaseContext, SuiteOptions
@@ -363,7 +364,7 @@ def _has_clock(ctx: CaseContext) -> bool:
     if response.status_code != 200:
         return False
     try:
-        body = response.json()
+        body = loads(response.content)
     except ValueError:
         return False
     return isinstance(body, dict) and isinstance(body.get("now"), str)
