@@ -14,8 +14,12 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "conformance"
+#: One concept per module: past this many lines, split it by concept.
+MAX_LINES = 400
 
 
 def module_name(path: Path, package: Path) -> str:
@@ -125,3 +129,11 @@ def test_layer_check_sees_an_upward_import(tmp_path: Path) -> None:
     level = {name: index for index, layer in enumerate(stated_layers()) for name in layer}
     targets = import_graph(copy)["conformance.validator"]
     assert any(level[unit(t)] > level["validator"] for t in targets)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_modules_stay_small(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{lines} lines: split the module by concept"

@@ -23,9 +23,9 @@ import httpx
 
 from .._secrets import mask_pans
 from ..violations import MISSING
+from ._curl import curl
 from ._redact import (
     Redactor,
-    curl,
     redact_body,
     redact_headers,
     redact_json,

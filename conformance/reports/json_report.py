@@ -26,8 +26,9 @@ from typing import Any
 
 from ..suite import CaseResult, Finding, Outcome, Report
 from ..violations import Severity
+from ._curl import curl
 from ._evidence import jsonable, replay_args, request_view, response_view
-from ._redact import Redactor, curl, redact_json
+from ._redact import Redactor, redact_json
 
 __all__ = [
     "FORMAT_VERSION",

@@ -18,21 +18,10 @@ ValueError: unknown pivot quirk 'teleport'; see capture-conformance serve pivot 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ._delivery_quirks import DELIVERY_QUIRKS
+from ._quirk import KINDS, Quirk
 
 __all__ = ["KINDS", "QUIRKS", "Quirk", "get", "names"]
-
-#: ``response``: the simulator's answers deviate; ``delivery``: what it POSTs to the merchant.
-KINDS = ("response", "delivery")
-
-
-@dataclass(frozen=True)
-class Quirk:
-    provider: str
-    name: str
-    description: str
-    detected_by: str
-    kind: str = "response"
 
 
 QUIRKS: tuple[Quirk, ...] = (
@@ -332,71 +321,7 @@ QUIRKS: tuple[Quirk, ...] = (
         "the over-capture check forgets earlier captures: half, then the rest plus one, succeeds",
         "scenario:pivot.partial-then-over-capture",
     ),
-    # Midtrans: notifications
-    Quirk(
-        "midtrans",
-        "notification-signature-wrong",
-        "signature_key is computed over transaction_status where status_code belongs",
-        "midtrans.notification.signature",
-        "delivery",
-    ),
-    Quirk(
-        "midtrans",
-        "notification-gross-amount-number",
-        'notifications carry gross_amount as a JSON number, not the signed "10000.00"',
-        "midtrans.notification.signed-string",
-        "delivery",
-    ),
-    Quirk(
-        "midtrans",
-        "notification-status-contradicts",
-        'the notification of a successful capture says transaction_status "deny"',
-        "midtrans.notification.state",
-        "delivery",
-    ),
-    Quirk(
-        "midtrans",
-        "notification-text-plain",
-        "notifications are sent as Content-Type: text/plain",
-        "midtrans.notification.content-type",
-        "delivery",
-    ),
-    Quirk(
-        "midtrans",
-        "no-notification",
-        "no notification is ever sent by itself",
-        "midtrans.notification.delivered",
-        "delivery",
-    ),
-    # Pivot: callbacks
-    Quirk(
-        "pivot",
-        "callback-key-missing",
-        "callbacks are sent without X-API-Key",
-        "pivot.notification.api-key",
-        "delivery",
-    ),
-    Quirk(
-        "pivot",
-        "callback-status-contradicts",
-        "a session that is PAID is called back as PAYMENT.CANCELLED (charge FAILED)",
-        "pivot.notification.state",
-        "delivery",
-    ),
-    Quirk(
-        "pivot",
-        "callback-event-stale",
-        "every callback's event is PAYMENT.PROCESSING, whatever data.status says",
-        "pivot.notification.event-status",
-        "delivery",
-    ),
-    Quirk(
-        "pivot",
-        "no-callback",
-        "no callback is ever sent by itself",
-        "pivot.notification.delivered",
-        "delivery",
-    ),
+    *DELIVERY_QUIRKS,
 )
 
 
