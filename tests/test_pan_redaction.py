@@ -24,10 +24,10 @@ import httpx
 import pytest
 
 from conformance._secrets import luhn_valid, mask_pans
+from conformance.reports._curl import curl
 from conformance.reports._evidence import display
 from conformance.reports._redact import (
     Redactor,
-    curl,
     redact_body,
     redact_headers,
     redact_json,
