@@ -87,14 +87,19 @@ class Message:
     duplicates: tuple[str, ...] = ()
 
 
+def _raw_message(raw: bytes, **known: Any) -> Message:
+    """A :class:`Message` of *raw* read as JSON, with what else is *known* of it."""
+    read_ = read_body(raw)
+    return Message(
+        read_.value, raw=raw, json_error=read_.error, duplicates=read_.duplicates, **known
+    )
+
+
 def body_message(body: Any, status: int | None = None) -> Message:
     """A :class:`Message` of a body without headers: raw ``bytes`` are read as JSON,
     anything else is taken as the parsed document and held to the reader's limits."""
     if isinstance(body, bytes | bytearray):
-        raw = bytes(body)
-        read_ = read_body(raw)
-        return Message(read_.value, status=status, raw=raw, json_error=read_.error,
-                       duplicates=read_.duplicates)  # fmt: skip
+        return _raw_message(bytes(body), status=status)
     if body is MISSING:
         return Message(body, status=status)
     problem, value = inspect_value(body)
@@ -106,17 +111,12 @@ def body_message(body: Any, status: int | None = None) -> Message:
 def request_message(request: httpx.Request | Mapping[str, Any] | Any) -> Message:
     """A :class:`Message` from an httpx request, raw ``bytes``, or a bare JSON body."""
     if isinstance(request, httpx.Request):
-        raw = request.read()
-        read_ = read_body(raw)
-        return Message(
-            body=read_.value,
+        return _raw_message(
+            request.read(),
             method=request.method,
             path=request.url.path,
             query=dict(request.url.params),
             headers=request.headers,
-            raw=raw,
-            json_error=read_.error,
-            duplicates=read_.duplicates,
         )
     return body_message(request)
 
@@ -124,14 +124,5 @@ def request_message(request: httpx.Request | Mapping[str, Any] | Any) -> Message
 def response_message(response: httpx.Response | Any, status: int | None = None) -> Message:
     """A :class:`Message` from an httpx response, or raw ``bytes`` or a bare body and *status*."""
     if isinstance(response, httpx.Response):
-        raw = response.read()
-        read_ = read_body(raw)
-        return Message(
-            body=read_.value,
-            headers=response.headers,
-            status=response.status_code,
-            raw=raw,
-            json_error=read_.error,
-            duplicates=read_.duplicates,
-        )
+        return _raw_message(response.read(), headers=response.headers, status=response.status_code)
     return body_message(response, 200 if status is None else status)

@@ -231,21 +231,23 @@ def load_spec(provider: str, specs_dir: str | None = None) -> Spec:
         for key, val in raw_sources.items()
     }
     doc_uri = f"{BASE_URI}{provider}/openapi.yaml"
-    operations: dict[str, Operation] = {}
-    for path, item in openapi.get("paths", {}).items():
-        for method in _METHODS:
-            if method in item:
-                shared = item.get("parameters", [])
-                op = _operation(openapi, doc_uri, path, method, item[method], shared, schemas)
-                operations[op.name] = op
-    webhooks: dict[str, Operation] = {}
-    for key, item in openapi.get("webhooks", {}).items():
-        for method in _METHODS:
-            if method in item:
-                shared = item.get("parameters", [])
-                op = _operation(openapi, doc_uri, key, method, item[method], shared, schemas)
-                webhooks[op.name] = op
+    operations = _operations(openapi, doc_uri, "paths", schemas)
+    webhooks = _operations(openapi, doc_uri, "webhooks", schemas)
     return Spec(provider, root, openapi, schemas, sources, operations, webhooks)
+
+
+def _operations(
+    openapi: Mapping[str, Any], doc_uri: str, section: str, schemas: dict[str, Any]
+) -> dict[str, Operation]:
+    """The operations of one OpenAPI *section* (``paths`` or ``webhooks``), by name."""
+    found: dict[str, Operation] = {}
+    for path, item in openapi.get(section, {}).items():
+        shared = item.get("parameters", [])
+        for method in _METHODS:
+            if method in item:
+                op = _operation(openapi, doc_uri, path, method, item[method], shared, schemas)
+                found[op.name] = op
+    return found
 
 
 def _schema_files(folder: Traversable) -> Iterator[tuple[str, Traversable]]:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from . import rules as _rules
-from ._messages import NOT_JSON, Message, body_message, request_message, response_message
+from ._messages import NOT_JSON, Message, request_message, response_message
 from ._schemas import CompiledSchemas
 from .rules.notifications import expectations
 from .specs import PROFILES, Operation, Spec, check_choice, load_spec
@@ -201,11 +201,8 @@ class Validator:
 
 
 def _delivery_message(notification: NotificationInput) -> Message:
-    if isinstance(notification, httpx.Request):
-        return request_message(notification)
-    if isinstance(notification, str):
-        return body_message(notification.encode())
-    return body_message(notification)
+    """A delivery read as a request; a ``str`` is its raw body, like ``bytes``."""
+    return request_message(notification.encode() if isinstance(notification, str) else notification)
 
 
 @functools.cache

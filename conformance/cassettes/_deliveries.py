@@ -47,7 +47,8 @@ from .._json import loads
 from ..rules.notifications import SIGNATURE_MISTAKES
 from ..signatures import midtrans_signature, signature_matches
 from ..suite._inbox import ACCEPTED
-from ._format import Interaction
+from ._fast_yaml import METADATA_KEY
+from ._format import Cassette, Interaction
 
 __all__ = [
     "KEY_KIND",
@@ -56,10 +57,11 @@ __all__ = [
     "delivery_body",
     "delivery_event",
     "delivery_interaction",
-    "delivery_request",
     "delivery_subject",
+    "recorded_key",
     "seal",
     "signature_scheme",
+    "stated_deliveries",
 ]
 
 #: The kind of secret each provider's deliveries are authenticated with.
@@ -70,19 +72,30 @@ PLACEHOLDER_KEY = {provider: f"scrubbed-{kind}" for provider, kind in KEY_KIND.i
 _DOCUMENTED = ("order_id", "status_code", "gross_amount")
 
 
+def stated_deliveries(cassette: Cassette) -> dict[str, Any] | None:
+    """What the kit's recording states of its deliveries (``received``, ``key``), or ``None``
+    (a cassette the kit did not record, or recorded before it kept deliveries)."""
+    meta = cassette.metadata.get(METADATA_KEY)
+    stated = meta.get("deliveries") if isinstance(meta, dict) else None
+    return stated if isinstance(stated, dict) else None
+
+
+def recorded_key(cassettes: Iterable[Cassette], provider: str) -> str | None:
+    """The key the deliveries of *cassettes* are authenticated with: the first one they state;
+    else Midtrans's placeholder (the kit re-signs what it records with it), Pivot ``None``."""
+    for cassette in cassettes:
+        key = (stated_deliveries(cassette) or {}).get("key")
+        if isinstance(key, str):
+            return key
+    return PLACEHOLDER_KEY[provider] if provider == "midtrans" else None
+
+
 def delivery_interaction(provider: str, request: httpx.Request, scenario: str = "") -> Interaction:
     """A delivery as a cassette keeps it: its request, the receiver's 200 answer, the mark."""
     answer = httpx.Response(200, json=ACCEPTED)
     item = Interaction.from_httpx(request, answer, scenario=scenario or None)
     item.delivery = {"provider": provider}
     return item
-
-
-def delivery_request(item: Interaction) -> httpx.Request:
-    """The delivery's request as the validator takes it (headers and body as recorded)."""
-    return httpx.Request(
-        item.method, item.uri, headers=item.request_headers(), content=item.request_body()
-    )
 
 
 def delivery_body(item: Interaction) -> Any:

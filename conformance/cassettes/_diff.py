@@ -39,8 +39,8 @@ from typing import Any
 
 from .._json import loads
 from ..errors import InputError, UsageError
-from ._deliveries import PLACEHOLDER_KEY, delivery_body, delivery_event, signature_scheme
-from ._detect import METADATA_KEY, cassette_provider, shape
+from ._deliveries import delivery_body, delivery_event, recorded_key, signature_scheme
+from ._detect import cassette_provider, shape
 from ._diff_rules import ERROR_CODE, MESSAGE_FIELDS, RULES, SEVERITIES, enum_fields
 from ._format import BodyError, Cassette, Interaction, load_cassette
 
@@ -122,7 +122,7 @@ def diff(old: str | Path | Cassette, new: str | Path | Cassette) -> DiffResult:
     result = DiffResult(before.path, after.path, provider)
     old_groups, new_groups = _groups(before, provider), _groups(after, provider)
     old_sent, new_sent = _groups(before, provider, True), _groups(after, provider, True)
-    keys = (_key(before, provider), _key(after, provider))
+    keys = (recorded_key([before], provider), recorded_key([after], provider))
     for scenario in [*old_groups, *(s for s in new_groups if s not in old_groups)]:
         result.scenarios.append(scenario)
         everything = _paired(old_groups.get(scenario, []), new_groups.get(scenario, []))
@@ -138,16 +138,6 @@ def diff(old: str | Path | Cassette, new: str | Path | Cassette) -> DiffResult:
             pairs = everything + delivered
             result.pairs += sum(1 for _, b, a in pairs if b is not None and a is not None)
     return result
-
-
-def _key(cassette: Cassette, provider: str) -> str | None:
-    """The key a recording's deliveries are authenticated with: the placeholder it states."""
-    meta = cassette.metadata.get(METADATA_KEY)
-    stated = meta.get("deliveries") if isinstance(meta, dict) else None
-    key = stated.get("key") if isinstance(stated, dict) else None
-    if isinstance(key, str):
-        return key
-    return PLACEHOLDER_KEY[provider] if provider == "midtrans" else None
 
 
 def _scheme(provider: str, item: Interaction, key: str | None) -> str:
@@ -169,12 +159,8 @@ def _compare_deliveries(
     provider: str, scenario: str, pairs: Pairs, keys: tuple[str | None, str | None]
 ) -> Iterator[Change]:
     for label, before, after in pairs:
-        if after is None:
-            yield Change(scenario, label, "", "delivery.removed", label, None,
-                         "only OLD received this delivery")  # fmt: skip
-        elif before is None:
-            yield Change(scenario, label, "", "delivery.added", None, label,
-                         "only NEW received this delivery")  # fmt: skip
+        if before is None or after is None:
+            yield _one_sided(scenario, label, "delivery", gone=after is None)
         else:
             old, new = _scheme(provider, before, keys[0]), _scheme(provider, after, keys[1])
             if old != new:
@@ -239,14 +225,18 @@ def _paired(old: Keyed, new: Keyed) -> Pairs:
 
 def _compare_pairs(provider: str, scenario: str, pairs: Pairs) -> Iterator[Change]:
     for label, before, after in pairs:
-        if after is None:
-            yield Change(scenario, label, "", "interaction.removed", label, None,
-                         "only OLD makes this call")  # fmt: skip
-        elif before is None:
-            yield Change(scenario, label, "", "interaction.added", None, label,
-                         "only NEW makes this call")  # fmt: skip
+        if before is None or after is None:
+            yield _one_sided(scenario, label, "interaction", gone=after is None)
         else:
             yield from _compare(provider, scenario, label, before, after)
+
+
+def _one_sided(scenario: str, label: str, kind: str, *, gone: bool) -> Change:
+    """``<kind>.removed`` (*gone*: only OLD has it) or ``<kind>.added`` (only NEW)."""
+    did = "received this delivery" if kind == "delivery" else "makes this call"
+    if gone:
+        return Change(scenario, label, "", f"{kind}.removed", label, None, f"only OLD {did}")
+    return Change(scenario, label, "", f"{kind}.added", None, label, f"only NEW {did}")
 
 
 def _compare(

@@ -66,9 +66,7 @@ def redactor(result: DiffResult, secrets: Iterable[str] = ()) -> Redactor:
 
 def _secrets(item: Interaction) -> list[str]:
     try:
-        request = httpx.Request(
-            item.method, item.uri, headers=item.request_headers(), content=item.request_body()
-        )
+        request = item.httpx_request()
     except (httpx.InvalidURL, ValueError, TypeError):
         return []
     try:

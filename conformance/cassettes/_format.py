@@ -179,13 +179,14 @@ class Interaction:
 
     def to_httpx(self) -> tuple[httpx.Request, httpx.Response]:
         """The exchange as httpx objects (what the validator and the suite take)."""
-        request = httpx.Request(
-            self.method,
-            _url(self.uri),
-            headers=self.request_headers(),
-            content=self.request_body(),
-        )
+        request = self.httpx_request()
         return request, self.httpx_response(request)
+
+    def httpx_request(self) -> httpx.Request:
+        """The recorded request as httpx builds it (headers and body as recorded)."""
+        return httpx.Request(
+            self.method, _url(self.uri), headers=self.request_headers(), content=self.request_body()
+        )
 
     def httpx_response(self, request: httpx.Request) -> httpx.Response:
         """The recorded answer to *request*, body decoded (:class:`BodyError` if it cannot be)."""

@@ -46,8 +46,8 @@ from ..errors import InputError
 from ..suite._scenario_catalogue import load_catalogue
 from ..validator import Validator
 from ..violations import Severity, Violation
-from ._deliveries import delivery_request
-from ._detect import METADATA_KEY, cassette_provider, detect, host_provider
+from ._deliveries import stated_deliveries
+from ._detect import cassette_provider, detect, host_provider
 from ._format import BodyError, Cassette, Interaction, load_cassette
 from ._replay import expand
 
@@ -180,8 +180,7 @@ def _keys(
     cassette: Cassette, server_key: str | None, callback_key: str | None, env: Mapping[str, str]
 ) -> dict[str, str | None]:
     """The key each provider's deliveries in *cassette* are checked with (``None``: not checked)."""
-    meta = cassette.metadata.get(METADATA_KEY)
-    stated = isinstance(meta, dict) and isinstance(meta.get("deliveries"), dict)
+    stated = stated_deliveries(cassette) is not None
     given = {"midtrans": server_key, "pivot": callback_key}
     return {
         p: given[p] or (None if stated else env.get(_KEY_NAMES[p][1]) or None) for p in PROVIDERS
@@ -196,9 +195,7 @@ def _unkeyed(cassette: Cassette, provider: str, count: int) -> str:
         if item.delivery is not None
         and item.delivery.get("signature") in ("as-received", "re-signed-wrong")
     )
-    meta = cassette.metadata.get(METADATA_KEY)
-    stated = meta.get("deliveries") if isinstance(meta, dict) else None
-    key = stated.get("key") if isinstance(stated, dict) else None
+    key = (stated_deliveries(cassette) or {}).get("key")
     how = (
         f"give {option} {key} (the placeholder the kit recorded them with)"
         if isinstance(key, str)
@@ -231,7 +228,7 @@ def _check_delivery(
         "notification",
     )  # fmt: skip
     try:
-        request = delivery_request(item)
+        request = item.httpx_request()
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise InputError(f"{cassette.path}: interaction {index} cannot be read: {exc}") from None
     key = keys.get(provider)

@@ -43,8 +43,8 @@ from ..suite._deliveries import Deliveries
 from ..suite._inbox import Inbox
 from ..suite._scenario_catalogue import load_catalogue
 from ..suite.runner import Progress
-from ._deliveries import PLACEHOLDER_KEY, delivery_request
-from ._detect import METADATA_KEY, require_provider, shape
+from ._deliveries import recorded_key, stated_deliveries
+from ._detect import require_provider, shape
 from ._format import PREFLIGHT, BodyError, Cassette, Interaction, load_cassette
 
 __all__ = ["CassetteMiss", "ReplayTransport", "expand", "replay", "replay_target"]
@@ -92,7 +92,7 @@ class ReplayTransport(httpx.BaseTransport):
             return
         for item in self.deliveries.pop(scope, []):
             try:
-                self.inbox.accept(delivery_request(item))
+                self.inbox.accept(item.httpx_request())
             except (httpx.InvalidURL, BodyError, ValueError, TypeError) as exc:
                 raise InputError(f"a recorded delivery cannot be read: {exc}") from None
 
@@ -196,8 +196,7 @@ def _replayed(
     provider: str, cassettes: Sequence[Cassette], transport: ReplayTransport, profile: str
 ) -> Deliveries:
     """The deliveries check of a replay: every capture's delivery must be in the recording."""
-    stated = [c.metadata.get(METADATA_KEY, {}).get("deliveries") for c in cassettes]
-    stated = [s for s in stated if isinstance(s, dict)]
+    stated = [s for s in map(stated_deliveries, cassettes) if s is not None]
     received = sum(len(items) for items in transport.deliveries.values())
     received += sum(s.get("received", 0) for s in stated if isinstance(s.get("received"), int))
     title = "notifications" if provider == "midtrans" else "callbacks"
@@ -207,9 +206,7 @@ def _replayed(
             f"by an older kit); record again to keep them"
         )
         return Deliveries(provider, None, unavailable=unavailable, recorded=True)
-    keys = [s.get("key") for s in stated if isinstance(s.get("key"), str)]
-    # The kit re-signs what it records with the placeholder key (Midtrans always has one).
-    key = keys[0] if keys else (PLACEHOLDER_KEY[provider] if provider == "midtrans" else None)
+    key = recorded_key(cassettes, provider)
     inbox = Inbox(
         provider, profile=profile, target="the recording",
         server_key=key if provider == "midtrans" else None,

@@ -24,8 +24,7 @@ import click
 
 from .._constants import DEFAULT_TIMEOUT, PROVIDERS
 from ..errors import UsageError
-from ._options import profile_option
-from ._suite import Seconds, _delivery_options, credential_options
+from ._options import Seconds, credential_options, delivery_options, profile_option
 
 __all__ = ["cassettes", "record"]
 
@@ -64,14 +63,7 @@ __all__ = ["cassettes", "record"]
     is_flag=True,
     help="allow the provider's production host (the scenarios capture money)",
 )
-@_delivery_options("auto", 5.0)
-@click.option("--callback-listen", metavar="HOST:PORT",
-              help="where the kit's receiver listens for deliveries (Midtrans default: a free "
-              "loopback port; Pivot: required to record callbacks, with the sandbox's callback "
-              "URL set to it)")  # fmt: skip
-@click.option("--notification-url", metavar="URL",
-              help="Midtrans: the URL sent in X-Override-Notification, when the target reaches "
-              "the receiver by another address (a tunnel)")  # fmt: skip
+@delivery_options("auto", 5.0, listen="record")
 @click.option("--callback-key",
               help="Pivot: the callback key the callbacks carry as X-API-Key (checked, then "
               "scrubbed) [env: PIVOT_CALLBACK_KEY]")  # fmt: skip

@@ -22,10 +22,9 @@ import click
 
 from .._constants import PROVIDERS
 from ..errors import UsageError
-from ._options import profile_option
-from ._reports import check_report_paths, report_options, write_reports
+from ._options import Seconds, profile_option
+from ._reports import check_report_paths, fail_unjudged, report_options, write_reports
 from ._serve import serve_app, serving_options
-from ._suite import Seconds
 
 if TYPE_CHECKING:
     from ..proxy import TrafficLog
@@ -104,27 +103,18 @@ def require_traffic(report: Report, log: TrafficLog) -> None:
     A CI gate whose integration never talked to the proxy has judged nothing: that is
     not green. ``--allow-empty`` accepts it.
     """
-    from ..suite import CaseResult, Finding, Kind, Outcome
+    from ..suite import Outcome
 
     if any(r.exchanges for r in report.results if r.outcome is not Outcome.SKIPPED):
         return
     provider = report.provider
-    reason = (
-        f"no exchange of a {provider} operation went through the proxy, so nothing was judged "
-        "(point the integration at the proxy, or pass --allow-empty to accept this)"
-    )
-    case = CaseResult(f"{provider}.proxy.traffic", Kind.TRAFFIC, "traffic through the proxy")
-    case.note = reason
-    case.fail(
-        Finding(
-            check=f"{provider}.proxy.traffic",
-            message=reason,
-            expected=f"at least one exchange of a {provider} operation",
-            actual="none",
-        )
-    )
-    report.results.append(case)
-    log.note(f"capture-conformance proxy: {reason}")
+    fail_unjudged(
+        report, log, command="proxy", case_id=f"{provider}.proxy.traffic",
+        title="traffic through the proxy",
+        reason=f"no exchange of a {provider} operation went through the proxy, so nothing was "
+        "judged (point the integration at the proxy, or pass --allow-empty to accept this)",
+        expected=f"at least one exchange of a {provider} operation",
+    )  # fmt: skip
 
 
 def _guard_production(provider: str, upstream: str, allow: bool) -> None:

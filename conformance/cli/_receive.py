@@ -22,7 +22,7 @@ import click
 
 from .._constants import PROVIDERS
 from ._options import profile_option
-from ._reports import check_report_paths, report_options, write_reports
+from ._reports import check_report_paths, fail_unjudged, report_options, write_reports
 from ._serve import serve_app, serving_options
 
 if TYPE_CHECKING:
@@ -86,16 +86,11 @@ def receive(
 
 def _nothing_received(report: Report, log: TrafficLog) -> None:
     """A run that received no delivery fails, as a proxy that judged nothing does."""
-    from ..suite import CaseResult, Finding, Kind
-
     provider = report.provider
-    reason = (
-        f"no {provider} delivery reached the receiver, so nothing was judged (point the "
-        "sandbox's notification or callback URL at it, or pass --allow-empty to accept this)"
-    )
-    case = CaseResult(f"{provider}.receive.deliveries", Kind.TRAFFIC, "deliveries received")
-    case.note = reason
-    case.fail(Finding(check=f"{provider}.receive.deliveries", message=reason,
-                      expected="at least one delivery", actual="none"))  # fmt: skip
-    report.results.append(case)
-    log.note(f"capture-conformance receive: {reason}")
+    fail_unjudged(
+        report, log, command="receive", case_id=f"{provider}.receive.deliveries",
+        title="deliveries received",
+        reason=f"no {provider} delivery reached the receiver, so nothing was judged (point the "
+        "sandbox's notification or callback URL at it, or pass --allow-empty to accept this)",
+        expected="at least one delivery",
+    )  # fmt: skip

@@ -1,7 +1,8 @@
 """The report options of the commands that listen (``proxy``, ``receive``), and their writer.
 
 Both judge traffic until they are stopped, then write what they saw; the paths
-are checked when they start, so nothing seen is lost at the end.
+are checked when they start, so nothing seen is lost at the end
+(:func:`check_report_paths` checks ``check``'s and ``run``'s before the first request too).
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ import click
 from .._files import check_writable
 
 if TYPE_CHECKING:
+    from ..proxy import TrafficLog
     from ..suite import Report
 
-__all__ = ["REPORT_OPTIONS", "check_report_paths", "report_options", "write_reports"]
+__all__ = [
+    "REPORT_OPTIONS",
+    "check_report_paths",
+    "fail_unjudged",
+    "report_options",
+    "write_reports",
+]
 
 #: ``(option, what it writes)`` of every report a listening command can write on exit.
 REPORT_OPTIONS = (
@@ -42,11 +50,14 @@ def report_options(unit: str) -> Callable[[Any], Any]:
     return decorate
 
 
-def check_report_paths(given: dict[str, str | None]) -> None:
-    """Refuse, before anything is served, a report path that could not be written."""
+def check_report_paths(given: dict[str, Any]) -> None:
+    """Refuse, before anything is served or sent, a report path that could not be written.
+
+    An empty path names no report (the writers skip it too).
+    """
     for name, _ in REPORT_OPTIONS:
         path = given.get(name.replace("-", "_"))
-        if path is not None:
+        if path:
             check_writable(path, option=name)
 
 
@@ -69,3 +80,20 @@ def write_reports(
     if given.get("report_html"):
         write_html(reports, str(given["report_html"]), command=line, secrets=hidden)
         click.echo(f"HTML report: {given['report_html']}")
+
+
+def fail_unjudged(
+    report: Report, log: TrafficLog, *, command: str, case_id: str, title: str, reason: str,
+    expected: str,
+) -> None:  # fmt: skip
+    """Fail a listening run that judged nothing: one case and its finding, one line on the log.
+
+    A CI gate that saw no traffic has judged nothing: that is not green.
+    """
+    from ..suite import CaseResult, Finding, Kind
+
+    case = CaseResult(case_id, Kind.TRAFFIC, title)
+    case.note = reason
+    case.fail(Finding(check=case_id, message=reason, expected=expected, actual="none"))
+    report.results.append(case)
+    log.note(f"capture-conformance {command}: {reason}")

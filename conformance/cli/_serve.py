@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -37,6 +38,15 @@ def serving_options(func: Any) -> Any:
     return func
 
 
+def _quirk_option(provider: str) -> Callable[[Any], Any]:
+    """``--quirk``: one of *provider*'s simulator's deliberate non-conformances."""
+    return click.option(
+        "--quirk",
+        type=click.Choice(quirk_names(provider)),
+        help="Switch on one deliberate non-conformance.",
+    )
+
+
 @serve.command("midtrans")
 @serving_options
 @click.option("--server-key", help="Accept only this server key (default: any SB-Mid-server-...).")
@@ -48,11 +58,7 @@ def serving_options(func: Any) -> Any:
     show_default=True,
     help="mirror: HTTP status equals the body status_code; always-200: HTTP 200 for every answer.",
 )
-@click.option(
-    "--quirk",
-    type=click.Choice(quirk_names("midtrans")),
-    help="Switch on one deliberate non-conformance.",
-)
+@_quirk_option("midtrans")
 @click.option(
     "--notification-url",
     metavar="URL",
@@ -99,11 +105,7 @@ def serve_midtrans(
     show_default=True,
     help="Seconds of simulated time before a delayed capture settles.",
 )
-@click.option(
-    "--quirk",
-    type=click.Choice(quirk_names("pivot")),
-    help="Switch on one deliberate non-conformance.",
-)
+@_quirk_option("pivot")
 @click.option(
     "--callback-url",
     metavar="URL",

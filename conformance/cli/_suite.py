@@ -16,7 +16,7 @@ import math
 import shlex
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -28,43 +28,10 @@ from .._constants import (
     PROVIDERS,
 )
 from ..errors import InputError, UsageError
-from ._options import profile_option
+from ._options import Seconds, credential_options, delivery_options, profile_option
+from ._reports import check_report_paths
 
-__all__ = ["Seconds", "check", "credential_options", "run"]
-
-
-if TYPE_CHECKING:  # click 8.3 made ParamType generic; older clicks cannot subscript it
-    _ParamType = click.ParamType[float, Any]
-else:
-    _ParamType = click.ParamType
-
-
-class Seconds(_ParamType):
-    """A finite number of seconds from *minimum* to a day: ``nan``, ``inf`` and ``1e309`` are not.
-
-    (click's ``FloatRange`` lets ``nan`` through: it compares false with every bound.)
-    """
-
-    name = "seconds"
-
-    def __init__(self, minimum: float) -> None:
-        self.minimum = minimum
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from ..suite._target import MAX_SECONDS
-
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not (math.isfinite(number) and self.minimum <= number <= MAX_SECONDS):
-            self.fail(
-                f"must be a number of seconds from {self.minimum:g} to {MAX_SECONDS:g}; "
-                f"got {value!r}",
-                param,
-                ctx,
-            )
-        return number
+__all__ = ["check", "run"]
 
 
 def _suite_options(func: Any) -> Any:
@@ -95,43 +62,6 @@ def _suite_options(func: Any) -> Any:
                      help="stop the run at the first failing case (--max-failures 1)"),
         click.option("--no-progress", is_flag=True, help="no progress bar"),
     ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-_MODES = ("auto", "require", "off")  # conformance.suite._deliveries.DELIVERY_MODES
-_DELIVERIES_HELP = (
-    "check the notifications (Midtrans) or callbacks (Pivot) each accepted capture causes: "
-    "'require' fails a capture whose delivery did not come; 'auto' does too, but skips the "
-    "check with a note when no delivery at all reached the receiver (a target that cannot "
-    "reach it); 'off' sends no X-Override-Notification and checks nothing"
-)
-
-
-def _delivery_options(mode: str, timeout: float) -> Callable[[Any], Any]:
-    def decorate(func: Any) -> Any:
-        options = [
-            click.option("--deliveries", type=click.Choice(_MODES), default=mode,
-                         show_default=True, help=_DELIVERIES_HELP),
-            click.option("--delivery-timeout", type=Seconds(0.01), default=timeout,
-                         show_default=True, help="seconds a capture's delivery may take"),
-        ]  # fmt: skip
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
-
-
-def credential_options(func: Any) -> Any:
-    """The sandbox credential options (``check`` and ``record``)."""
-    options = [
-        click.option("--server-key", help="Midtrans server key [env: MIDTRANS_SERVER_KEY]"),
-        click.option("--client-key", help="Midtrans client key [env: MIDTRANS_CLIENT_KEY]"),
-        click.option("--client-id", help="Pivot client id [env: PIVOT_CLIENT_ID]"),
-        click.option("--client-secret", help="Pivot client secret [env: PIVOT_CLIENT_SECRET]"),
-    ]
     for option in reversed(options):
         func = option(func)
     return func
@@ -169,15 +99,7 @@ def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--concurrency", type=click.IntRange(1, 16), default=DEFAULT_CONCURRENCY,
               show_default=True, help="property and stateful runs (and parts of the stateful "
               "run) sent at once; scenarios always run one at a time")  # fmt: skip
-@_delivery_options("auto", 5.0)
-@click.option("--callback-listen", metavar="HOST:PORT",
-              help="where the kit's receiver listens for deliveries (Midtrans default: a free "
-              "loopback port; Pivot: required to check callbacks, with the sandbox's callback "
-              "URL set to it)")  # fmt: skip
-@click.option("--notification-url", metavar="URL",
-              help="Midtrans: the URL sent in X-Override-Notification, when the target reaches "
-              "the receiver by another address (a tunnel); default: the receiver's own",
-              )  # fmt: skip
+@delivery_options("auto", 5.0, listen="check")
 @click.option("--callback-key",
               help="Pivot: check each callback's X-API-Key against this key "
               "[env: PIVOT_CALLBACK_KEY]")  # fmt: skip
@@ -268,7 +190,7 @@ def _replay(provider: str, cassettes: tuple[str, ...], base_url: str | None, com
 
 
 @click.command()
-@_delivery_options("require", 0.5)
+@delivery_options("require", 0.5)
 @_suite_options
 def run(deliveries: str, delivery_timeout: float, **common: Any) -> None:
     """The main job: both reference simulators in-process, the full suite against each.
@@ -319,16 +241,6 @@ def _headers(given: tuple[str, ...]) -> dict[str, str]:
             raise UsageError(f"-H takes 'Name: value'; got {item!r}")
         out[name] = value.strip()
     return out
-
-
-def check_report_paths(common: dict[str, Any]) -> None:
-    """Refuse a report path that could not be written, before any request is sent."""
-    from .._files import check_writable
-
-    for option in ("report-json", "junit", "report-html"):
-        path = common[option.replace("-", "_")]
-        if path:
-            check_writable(path, option=option)
 
 
 def _options(common: dict[str, Any], **extra: Any) -> Any:

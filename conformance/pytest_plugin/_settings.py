@@ -171,10 +171,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
     provider = _value(config, "capture_conformance")
     if not provider:
         return None
-    if provider not in PROVIDERS:
-        raise pytest.UsageError(
-            f"ini capture_conformance must be one of {', '.join(PROVIDERS)}; got {provider!r}"
-        )
+    _check_ini_choice("capture_conformance", provider, PROVIDERS)
     cassettes = tuple(_value(config, "conformance_cassettes") or ())
     base_url = _value(config, "conformance_base_url")
     if cassettes and base_url:
@@ -188,10 +185,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
             "(or ini conformance_base_url), or --conformance-cassettes=PATH"
         )
     profile = _value(config, "conformance_profile")
-    if profile not in PROFILES:
-        raise pytest.UsageError(
-            f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
-        )
+    _check_ini_choice("conformance_profile", profile, PROFILES)
     from .._constants import (
         DEFAULT_CONCURRENCY,
         DEFAULT_EXAMPLES,
@@ -209,11 +203,7 @@ def read_settings(config: pytest.Config) -> SuiteSettings | None:
     concurrency = _number(config, "conformance_concurrency", int)
     given = _value(config, "conformance_authorizations")
     deliveries = _value(config, "conformance_deliveries") or "auto"
-    if deliveries not in DELIVERY_MODES:
-        raise pytest.UsageError(
-            f"ini conformance_deliveries must be one of {', '.join(DELIVERY_MODES)}; "
-            f"got {deliveries!r}"
-        )
+    _check_ini_choice("conformance_deliveries", deliveries, DELIVERY_MODES)
     delivery_timeout = _number(config, "conformance_delivery_timeout", float)
     try:
         if delivery_timeout is not None:
@@ -273,6 +263,12 @@ def _in_range(option: str, value: int | None, low: int, high: int) -> None:
         raise UsageError(f"{{option}} must be from {low} to {high}; got {value}", option=option)
 
 
+def _check_ini_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Refuse, as the one-line usage error every ini choice gives, a *value* not in *choices*."""
+    if value not in choices:
+        raise pytest.UsageError(f"ini {name} must be one of {', '.join(choices)}; got {value!r}")
+
+
 def check_profile(config: pytest.Config) -> None:
     """Refuse at startup an ini ``conformance_profile`` that is no profile.
 
@@ -281,11 +277,7 @@ def check_profile(config: pytest.Config) -> None:
     """
     if config.getoption("--conformance-profile") is not None:
         return  # the option wins, and argparse checked it
-    profile = config.getini("conformance_profile")
-    if profile not in PROFILES:
-        raise pytest.UsageError(
-            f"ini conformance_profile must be one of {', '.join(PROFILES)}; got {profile!r}"
-        )
+    _check_ini_choice("conformance_profile", config.getini("conformance_profile"), PROFILES)
 
 
 #: ``conformance_traffic``'s modes (the same as ``conformance._traffic._session.MODES``).
@@ -296,8 +288,4 @@ def check_traffic(config: pytest.Config) -> None:
     """Refuse at startup an ini ``conformance_traffic`` that is no mode (see ``check_profile``)."""
     if config.getoption("--conformance-traffic") is not None:
         return
-    mode = config.getini("conformance_traffic")
-    if mode not in TRAFFIC_MODES:
-        raise pytest.UsageError(
-            f"ini conformance_traffic must be one of {', '.join(TRAFFIC_MODES)}; got {mode!r}"
-        )
+    _check_ini_choice("conformance_traffic", config.getini("conformance_traffic"), TRAFFIC_MODES)

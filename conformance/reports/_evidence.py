@@ -279,28 +279,15 @@ def evidence(
         out.append(("source", scrub(source)))
     exchange = finding.exchange
     if exchange is not None:
-        req = request_view(exchange.request)
-        lines = [f"{req['method']} {req['url']}"]
         named = finding.pointer.lower().removeprefix("/headers/").split("/")[0]
-        lines += [
-            f"{k}: {v}"
-            for k, v in req["headers"].items()
-            if k.lower() not in quiet_headers or k.lower() == named
-        ]
-        if req["body"] is not None:
-            lines += ["", _cut(req["body"], body_limit)]
-        out.append(("request", scrub("\n".join(lines))))
+        quiet = set(quiet_headers) - {named}  # a header the pointer names is shown
+        req = request_view(exchange.request)
+        first = f"{req['method']} {req['url']}"
+        out.append(("request", scrub(_message(first, req, quiet, body_limit))))
         if exchange.response is not None:
             resp = response_view(exchange.response)
-            lines = [f"HTTP {resp['status']} {resp['reason']}".rstrip()]
-            lines += [
-                f"{k}: {v}"
-                for k, v in resp["headers"].items()
-                if k.lower() not in quiet_headers or k.lower() == named
-            ]
-            if resp["body"] is not None:
-                lines += ["", _cut(resp["body"], body_limit)]
-            out.append(("response", scrub("\n".join(lines))))
+            first = f"HTTP {resp['status']} {resp['reason']}".rstrip()
+            out.append(("response", scrub(_message(first, resp, quiet, body_limit))))
         if exchange.error is not None:
             out.append(("no answer", scrub(exchange.error)))
     example = finding.example
@@ -315,6 +302,14 @@ def evidence(
         out.append(("curl", reproduction))
     out.append(("replay with", _replay_line(report)))
     return out
+
+
+def _message(first: str, view: dict[str, Any], quiet: Collection[str], limit: int) -> str:
+    """*first*, the headers of *view* not in *quiet*, a blank line and the body (cut)."""
+    lines = [first, *(f"{k}: {v}" for k, v in view["headers"].items() if k.lower() not in quiet)]
+    if view["body"] is not None:
+        lines += ["", _cut(view["body"], limit)]
+    return "\n".join(lines)
 
 
 def one_line(finding: Finding, scrub: Redactor) -> str:

@@ -19,12 +19,18 @@ __all__ = [
     "header_pointer",
     "json_media_failures",
     "not_json_failures",
+    "object_body",
 ]
 
 
 def header_pointer(name: str) -> str:
     """Where a header lives, in the pointer space of a message (``/headers/<name>``)."""
     return f"/headers/{name.lower()}"
+
+
+def object_body(msg: Message | None) -> dict[str, Any]:
+    """The body of *msg* when it is a JSON object, else ``{}`` (the schema reports the rest)."""
+    return msg.body if msg is not None and isinstance(msg.body, dict) else {}
 
 
 def json_media_failures(headers: httpx.Headers, name: str) -> Iterator[Failure]:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..violations import MISSING, Severity
 from ._base import Context, Failure, rule
 from .common import basic_auth_user, digit_count, header_pointer, json_media_failures
+from .common import object_body as _body
 
 _P = "midtrans"
 _AUTHED = {"capture", "charge", "status"}
-
-
-def _body(msg: Any) -> dict[str, Any]:
-    return msg.body if msg is not None and isinstance(msg.body, dict) else {}
 
 
 @rule(

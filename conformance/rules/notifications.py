@@ -25,7 +25,7 @@ from ..signatures import midtrans_signature, signature_matches
 from ..specs import Spec
 from ..violations import MISSING
 from ._base import Context, Expectations, Failure, rule
-from .common import header_pointer, json_media_failures, not_json_failures
+from .common import header_pointer, json_media_failures, not_json_failures, object_body
 
 __all__ = ["SIGNATURE_MISTAKES", "expectations"]
 
@@ -103,11 +103,6 @@ def expectations(
     return Expectations(server_key, callback_key, statuses, known_status, known_id)
 
 
-def _body(ctx: Context) -> dict[str, Any]:
-    body = ctx.request.body if ctx.request is not None else None
-    return body if isinstance(body, dict) else {}
-
-
 def _at(body: Any, pointer: str) -> Any:
     for part in pointer.strip("/").split("/"):
         body = body.get(part, MISSING) if isinstance(body, dict) else MISSING
@@ -137,7 +132,7 @@ def _state(ctx: Context) -> Iterator[Failure]:
     the providers say may arrive out of order). Statuses without a documented place
     on the path (no ``x-next`` in the catalogue) are not judged.
     """
-    expect, body = ctx.expect, _body(ctx)
+    expect, body = ctx.expect, object_body(ctx.request)
     catalogue, status_at, _ = _STATE[ctx.spec.provider]
     if expect.known_id is not None:
         pointer, ident = expect.known_id
@@ -245,7 +240,7 @@ def midtrans_signature_key(ctx: Context) -> Iterator[Failure]:
     Judged only with a server key, and only when the three signed fields are strings
     (a number there is ``midtrans.notification.signed-string``, from the schema).
     """
-    key, body = ctx.expect.server_key, _body(ctx)
+    key, body = ctx.expect.server_key, object_body(ctx.request)
     got = body.get("signature_key")
     expected = _signature_over(body, ("order_id", "status_code", "gross_amount"), key)
     if expected is None or not isinstance(got, str) or signature_matches(got, expected):
@@ -310,7 +305,7 @@ def pivot_event_status(ctx: Context) -> Iterator[Failure]:
     way. ``PAYMENT.TEST`` and ``CHARGE.<status>`` are not judged: the facts do not say
     what their ``data`` holds.
     """
-    body = _body(ctx)
+    body = object_body(ctx.request)
     event, status = body.get("event"), _at(body, "/data/status")
     if not isinstance(event, str) or status not in ctx.spec.catalogue_values("session_status"):
         return  # an uncatalogued status is the schema's to report

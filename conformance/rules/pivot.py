@@ -9,13 +9,10 @@ from typing import Any
 from ..violations import MISSING
 from ._base import Context, Failure, rule
 from .common import header_pointer, json_media_failures
+from .common import object_body as _body
 
 _P = "pivot"
 _BEARER_OPS = {"capture", "create-payment", "get-payment"}
-
-
-def _body(msg: Any) -> dict[str, Any]:
-    return msg.body if msg is not None and isinstance(msg.body, dict) else {}
 
 
 def _data(ctx: Context) -> dict[str, Any]:

@@ -37,6 +37,8 @@ __all__ = [
     "Message",
     "Outbox",
     "RetryPolicy",
+    "check_url",
+    "json_headers",
 ]
 
 #: How long one attempt waits for the merchant's answer: Midtrans documents 15 s;
@@ -300,6 +302,15 @@ class Outbox:
             transport=transport, timeout=WAIT_BOUND, trust_env=False
         ) as client:
             return await client.post(url, headers=headers, content=content)
+
+
+def json_headers(provider: str) -> dict[str, str]:
+    """The headers every delivery of *provider* carries: a new dict, to add to."""
+    return {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "User-Agent": f"capture-conformance-simulator/{provider}",
+    }
 
 
 def check_url(url: str) -> str:

@@ -171,10 +171,6 @@ def quirk_capture_body(
     quirk_identity(body, quirk)
 
 
-#: The quirks that misname the transaction in capture answers and status reads.
-IDENTITY_QUIRKS = ("order-id-truncated", "masked-card-other-card")
-
-
 def quirk_identity(body: dict[str, Any], quirk: str | None) -> None:
     """Misname the transaction: cut its order id, or show another (well-shaped) card."""
     if quirk == "order-id-truncated" and isinstance(body.get("order_id"), str):

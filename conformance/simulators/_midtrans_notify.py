@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..signatures import midtrans_signature
-from ._deliveries import Message, check_url
+from ._deliveries import Message, check_url, json_headers
 from ._midtrans_bodies import STATUS_CODES, status_body
 from ._midtrans_model import Transaction
 
@@ -43,11 +43,6 @@ MAX_NOTIFICATION_URLS = 3
 MERCHANT_ID = "G000000000"
 NOTIFICATION_MESSAGE = "midtrans payment notification"
 FORGED_KEY = "SB-Mid-server-forged-by-the-simulator"
-HEADERS = {
-    "Content-Type": "application/json",
-    "Accept": "application/json",
-    "User-Agent": "capture-conformance-simulator/midtrans",
-}
 
 
 def notification(
@@ -82,7 +77,7 @@ def notification(
     )
     if quirk == "notification-gross-amount-number":
         body["gross_amount"] = _number(body["gross_amount"])
-    headers = dict(HEADERS)
+    headers = json_headers("midtrans")
     if quirk == "notification-text-plain":
         headers["Content-Type"] = "text/plain"
     return Message(str(body["transaction_status"]), body, headers)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._deliveries import Message
+from ._deliveries import Message, json_headers
 from ._pivot_model import Session
 
 __all__ = [
@@ -38,11 +38,6 @@ MAX_SETTLE_DELAY = 3600.0
 #: The "Callback API Key" when none is given: made up, like every secret here.
 DEFAULT_CALLBACK_KEY = "pivot-callback-key-made-up-by-the-simulator"
 FORGED_CALLBACK_KEY = "pivot-callback-key-forged-by-the-simulator"
-HEADERS = {
-    "Content-Type": "application/json",
-    "Accept": "application/json",
-    "User-Agent": "capture-conformance-simulator/pivot",
-}
 
 
 def callback(
@@ -55,7 +50,7 @@ def callback(
     if quirk == "callback-status-contradicts" and data["status"] == "PAID":
         data["status"] = "CANCELLED"
         data["chargeDetails"][0]["status"] = "FAILED"
-    headers = dict(HEADERS)
+    headers = json_headers("pivot")
     if quirk != "callback-key-missing":
         headers["X-API-Key"] = key
     event = "PAYMENT.PROCESSING" if quirk == "callback-event-stale" else f"PAYMENT.{data['status']}"

@@ -19,10 +19,10 @@ __all__ = ["ANSWER_QUIRKS", "bend"]
 
 T = TypeVar("T")
 
-#: Quirk name -> what it does to the answer.
+#: Quirk name -> what it does to the answer (the quirk catalogue's description).
 ANSWER_QUIRKS = {
-    "content-type": "the JSON answer is served as Content-Type text/html",
-    "duplicate-key": "the answer's first name appears twice (null, then its value)",
+    "content-type": "the JSON answer is served as text/html",
+    "duplicate-key": "the answer repeats its first name",
 }
 
 

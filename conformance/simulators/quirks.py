@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ._delivery_quirks import DELIVERY_QUIRKS
 from ._quirk import KINDS, Quirk
+from ._quirk_answers import ANSWER_QUIRKS
 
 __all__ = ["KINDS", "QUIRKS", "Quirk", "get", "names"]
 
@@ -29,10 +30,7 @@ QUIRKS: tuple[Quirk, ...] = (
     *(
         Quirk(provider, name, f"capture success: {description}", f"{provider}.response.{name}")
         for provider in ("midtrans", "pivot")
-        for name, description in (
-            ("content-type", "the JSON answer is served as text/html"),
-            ("duplicate-key", "the answer repeats its first name"),
-        )
+        for name, description in ANSWER_QUIRKS.items()
     ),
     Quirk(
         "midtrans",

@@ -36,9 +36,20 @@ from typing import Any
 
 import httpx
 
+from .._json import loads
 from ._facts import Problem
+from ._setup import SetupError
 
-__all__ = ["EPOCH_FLOOR", "TOLERANCE", "midtrans_problems", "pivot_problems", "target_now"]
+__all__ = [
+    "CLOCK_PATH",
+    "EPOCH_FLOOR",
+    "TOLERANCE",
+    "midtrans_problems",
+    "move_clock",
+    "offers_clock",
+    "pivot_problems",
+    "target_now",
+]
 
 TOLERANCE = timedelta(minutes=15)
 #: Any time before this is a zero or placeholder time (both APIs are younger).
@@ -46,7 +57,39 @@ EPOCH_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 JAKARTA = timezone(timedelta(hours=7))
 _MIDTRANS = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$")
 _PIVOT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
+#: The simulator control API's clock (specs/simulator/openapi.yaml).
 CLOCK_PATH = "/_sim/clock"
+
+
+def offers_clock(client: httpx.Client) -> bool:
+    """Whether the target offers the simulator control API's clock."""
+    try:
+        response = client.get(CLOCK_PATH, headers={"Accept": "application/json"})
+    except httpx.HTTPError:
+        return False
+    if response.status_code != 200:
+        return False
+    try:
+        body = loads(response.content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("now"), str)
+
+
+def move_clock(client: httpx.Client, seconds: float) -> None:
+    """Move the target's simulated clock on by *seconds*; :class:`SetupError` if it will not.
+
+    The target's access tokens may have expired with it: the caller's setup forgets its own.
+    """
+    try:
+        response = client.post(CLOCK_PATH, json={"advance": seconds})
+    except httpx.HTTPError as exc:
+        raise SetupError(f"cannot move the target's clock: {exc}") from None
+    if response.status_code != 200:
+        raise SetupError(
+            f"the target refused to move its clock (POST {CLOCK_PATH}): "
+            f"HTTP {response.status_code} {response.text[:200]}"
+        )
 
 
 def target_now(client: httpx.Client) -> datetime:

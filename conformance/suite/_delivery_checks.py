@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import httpx
 
 from ..errors import UsageError
+from ._clock_checks import move_clock
 from ._inbox import ACCEPTED, Delivery, Inbox
 from ._model import CaseContext, OutOfTime
 from ._results import CaseResult, Exchange, Finding
@@ -30,7 +31,6 @@ _BEFORE = {"midtrans": "authorize", "pivot": "PROCESSING"}
 #: (the simulator holds one back at most an hour: ``settle_delay`` <= 3600 s).
 SETTLE_ADVANCE = 3600.0
 _POLL = 0.2
-_CLOCK = "/_sim/clock"
 
 
 class Owner(Protocol):
@@ -209,10 +209,8 @@ class Judge:
     def _advance_clock(self, capture: Capture) -> bool:
         ctx = self.context(self.cases[capture.case_id])
         try:
-            answer = ctx.target.client.post(_CLOCK, json={"advance": SETTLE_ADVANCE})
-        except httpx.HTTPError:
-            return False
-        if answer.status_code != 200:
+            move_clock(ctx.target.client, SETTLE_ADVANCE)
+        except SetupError:
             return False
         ctx.setup.forget_token()  # tokens were issued on the old time
         return True

@@ -31,10 +31,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ._results import Exchange
+from ._results import Exchange, request_example
 from ._scenario_checks import amount_value, as_decimal
 
-__all__ = ["FACTS_SOURCE", "Facts", "MidtransFacts", "PivotFacts", "Problem", "check_id"]
+__all__ = [
+    "FACTS_SOURCE",
+    "Facts",
+    "MidtransFacts",
+    "PivotFacts",
+    "Problem",
+    "answer_body",
+    "answer_data",
+    "check_id",
+]
 
 #: The source each provider's facts rest on.
 FACTS_SOURCE = {"midtrans": "midtrans.transaction-facts", "pivot": "pivot.transaction-facts"}
@@ -73,9 +82,15 @@ class PivotFacts:
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def _body(exchange: Exchange) -> dict[str, Any]:
+def answer_body(exchange: Exchange) -> dict[str, Any]:
+    """The answer's JSON object; ``{}`` when it is none."""
     body = exchange.json()
     return body if isinstance(body, dict) else {}
+
+
+def answer_data(exchange: Exchange) -> dict[str, Any]:
+    """The ``data`` object of the answer (Pivot); ``{}`` when it is none."""
+    return _data(answer_body(exchange))
 
 
 def _data(body: dict[str, Any]) -> dict[str, Any]:
@@ -84,12 +99,7 @@ def _data(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _request_json(exchange: Exchange) -> dict[str, Any]:
-    import json
-
-    try:
-        body = json.loads(exchange.request.content or b"null")
-    except ValueError:
-        return {}
+    body = request_example(exchange.request)
     return body if isinstance(body, dict) else {}
 
 
@@ -123,14 +133,14 @@ class Facts:
             elif exchange.operation == "charge":
                 self._learn_charge(exchange)
             elif exchange.operation == "create-payment":
-                data = _data(_body(exchange))
+                data = answer_data(exchange)
                 sent = data if self.recorded else _request_json(exchange)
                 reference = sent.get("clientReferenceId")
                 if isinstance(data.get("id"), str) and isinstance(reference, str):
                     self.sessions[data["id"].lower()] = PivotFacts(reference=reference)
 
     def _learn_charge(self, exchange: Exchange) -> None:
-        body = _body(exchange)
+        body = answer_body(exchange)
         details = _request_json(exchange).get("transaction_details")
         order = details.get("order_id") if isinstance(details, dict) else None
         if self.recorded:
@@ -162,7 +172,7 @@ class Facts:
         if exchange.operation in ("capture", "status", "get-payment"):
             request = _request_json(exchange)
             subject = subject or request.get("transaction_id") or _path_id(exchange)
-        return self.judge_body(exchange.operation, _body(exchange), subject)
+        return self.judge_body(exchange.operation, answer_body(exchange), subject)
 
     def judge_body(self, operation: str, body: dict[str, Any], subject: Any) -> list[Problem]:
         if not isinstance(subject, str):

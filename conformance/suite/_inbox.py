@@ -36,6 +36,7 @@ from .._json import loads
 from ..validator import Validator
 from ..violations import Violation
 from ._results import CaseResult, Exchange, Finding, Kind, Outcome, Report
+from ._scenario_checks import resolve
 
 __all__ = ["ACCEPTED", "Delivery", "Inbox"]
 
@@ -63,36 +64,21 @@ class Delivery:
     @property
     def event(self) -> str | None:
         """Midtrans's ``transaction_status``, Pivot's ``event``."""
-        body = self.body
-        if not isinstance(body, dict):
-            return None
-        value = body.get("transaction_status" if self.provider == "midtrans" else "event")
-        return value if isinstance(value, str) else None
+        return self._text("/transaction_status", "/event")
 
     @property
     def subject(self) -> str | None:
         """What the delivery is about: Midtrans's ``order_id``, Pivot's ``data.id``."""
-        body = self.body
-        if not isinstance(body, dict):
-            return None
-        if self.provider == "midtrans":
-            value = body.get("order_id")
-        else:
-            data = body.get("data")
-            value = data.get("id") if isinstance(data, dict) else None
-        return value if isinstance(value, str) else None
+        return self._text("/order_id", "/data/id")
 
     @property
     def status(self) -> str | None:
         """The status the delivery reports: ``transaction_status`` or ``data.status``."""
-        body = self.body
-        if not isinstance(body, dict):
-            return None
-        if self.provider == "midtrans":
-            value = body.get("transaction_status")
-        else:
-            data = body.get("data")
-            value = data.get("status") if isinstance(data, dict) else None
+        return self._text("/transaction_status", "/data/status")
+
+    def _text(self, midtrans: str, pivot: str) -> str | None:
+        """The string at JSON pointer *midtrans* or *pivot* (by provider) in the body, or None."""
+        value = resolve(self.body, midtrans if self.provider == "midtrans" else pivot)
         return value if isinstance(value, str) else None
 
 

@@ -188,6 +188,12 @@ class Target:
         #: the in-process transport (one event loop) and recording/replay are not.
         self.concurrent = type(transport) in (HTTPClientTransport, httpx.HTTPTransport)
 
+    @property
+    def app(self) -> ASGIApp | None:
+        """The in-process ASGI app the requests go to, or ``None`` when they go over a network."""
+        transport = self._transport
+        return transport.app if isinstance(transport, SyncASGITransport) else None
+
     def begin_case(self, case_id: str) -> str | None:
         """The runner is about to run *case_id*: a note means "skip it, because ..."."""
         return None if self._on_case is None else self._on_case(case_id)

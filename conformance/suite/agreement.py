@@ -28,13 +28,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
-
+from ._clock_checks import move_clock, offers_clock
+from ._facts import answer_body, answer_data, check_id
 from ._live import Live, accepted, clock_check
 from ._model import Case, CaseContext, SuiteOptions
 from ._results import Exchange, Kind, Outcome
 from ._scenario_checks import amount_value, as_decimal
-from ._setup import Authorization, SetupError
+from ._setup import Authorization
 
 __all__ = ["SETTLE_ADVANCE", "SETTLE_BOUND", "cases"]
 
@@ -44,7 +44,6 @@ AMOUNT = 90_000
 SETTLE_ADVANCE = 2 * 86_400
 #: Real seconds a target without the simulator clock is given for a Pivot capture to settle.
 SETTLE_BOUND = 30.0
-CLOCK_PATH = "/_sim/clock"
 _MIDTRANS_FINAL_BACK = {"settlement": {"authorize", "capture"}}
 _PIVOT_FINAL = {"PAID", "CANCELLED", "EXPIRED", "INACTIVE"}
 
@@ -55,26 +54,12 @@ def cases(provider: str, options: SuiteOptions) -> list[Case]:
 
 
 def has_clock(ctx: CaseContext) -> bool:
-    try:
-        answer = ctx.target.client.get(CLOCK_PATH, headers={"Accept": "application/json"})
-        return answer.status_code == 200 and isinstance(answer.json().get("now"), str)
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return False
+    return offers_clock(ctx.target.client)
 
 
 def advance(ctx: CaseContext, seconds: float) -> None:
-    try:
-        answer = ctx.target.client.post(CLOCK_PATH, json={"advance": seconds})
-    except httpx.HTTPError as exc:
-        raise SetupError(f"cannot move the target's clock: {exc}") from None
-    if answer.status_code != 200:
-        raise SetupError(f"the target refused to move its clock: HTTP {answer.status_code}")
+    move_clock(ctx.target.client, seconds)
     ctx.setup.forget_token()  # tokens were issued on the old time
-
-
-def _body(exchange: Exchange) -> dict[str, Any]:
-    body = exchange.json()
-    return body if isinstance(body, dict) else {}
 
 
 class _LiveCase:
@@ -85,7 +70,7 @@ class _LiveCase:
     def __init__(self, provider: str) -> None:
         self.provider = provider
         self.id = f"{provider}.{self.name}"
-        self.checks = (self.id, f"{provider}.transaction-facts", clock_check(provider))
+        self.checks = (self.id, check_id(provider), clock_check(provider))
 
     def authorize(self, live: Live, amount: int = AMOUNT) -> Authorization | None:
         auth = live.authorize(amount)
@@ -146,26 +131,26 @@ class SettledCase(_LiveCase):
         if not accepted(live.capture(auth, half)):
             return  # the scenarios report a refused valid capture
         first = live.read(auth)
-        amount = as_decimal(_body(first).get("gross_amount"))
+        amount = as_decimal(answer_body(first).get("gross_amount"))
         if has_clock(ctx):
             advance(ctx, SETTLE_ADVANCE)
         settled = live.read(auth)
-        status = _body(settled).get("transaction_status")
+        status = answer_body(settled).get("transaction_status")
         if has_clock(ctx) and status != "settlement" and status in ("capture", "authorize"):
             self._fail(
                 live, f"two simulated days after a capture the transaction is still {status!r}",
                 "transaction_status 'settlement' (capture -> settlement)", settled,
                 "midtrans.lifecycle",
             )  # fmt: skip
-        now = as_decimal(_body(settled).get("gross_amount"))
+        now = as_decimal(answer_body(settled).get("gross_amount"))
         if status == "settlement" and amount is not None and now is not None and now != amount:
             self._fail(
                 live, f"gross_amount went from {amount} to {now} when the capture settled",
                 f"{amount}: settlement keeps the captured amount", settled, "midtrans.lifecycle",
-                actual=_body(settled).get("gross_amount"),
+                actual=answer_body(settled).get("gross_amount"),
             )  # fmt: skip
         again = live.read(auth)
-        later = _body(again).get("transaction_status")
+        later = answer_body(again).get("transaction_status")
         if isinstance(status, str) and later in _MIDTRANS_FINAL_BACK.get(status, set()):
             self._fail(
                 live, f"transaction_status moved back from {status!r} to {later!r}",
@@ -198,8 +183,7 @@ class SettledCase(_LiveCase):
             reads = self._poll(live, [auth for auth, _, _ in plans])
         for auth, (session, charge), why in plans:
             exchange = reads[auth.id]
-            data = _body(exchange).get("data")
-            data = data if isinstance(data, dict) else {}
+            data = answer_data(exchange)
             got = (data.get("status"), _charge(data).get("status"))
             if not _settled(data):
                 self._fail(
@@ -221,8 +205,7 @@ class SettledCase(_LiveCase):
                     f"at most {authorized}", exchange, "pivot.manual-capture-flow",
                 )  # fmt: skip
             again = live.read(auth)
-            then = _body(again).get("data")
-            then = then if isinstance(then, dict) else {}
+            then = answer_data(again)
             if (then.get("status"), _charge(then).get("status")) != got:
                 self._fail(
                     live, f"the final state {got[0]} / {got[1]} moved to "
@@ -238,17 +221,12 @@ class SettledCase(_LiveCase):
         pause = 0.1
         while True:
             for auth in auths:
-                if auth.id not in reads or not _settled(_data(reads[auth.id])):
+                if auth.id not in reads or not _settled(answer_data(reads[auth.id])):
                     reads[auth.id] = live.read(auth)
-            if all(_settled(_data(e)) for e in reads.values()) or time.monotonic() > deadline:
+            if all(_settled(answer_data(e)) for e in reads.values()) or time.monotonic() > deadline:
                 return reads
             time.sleep(pause)
             pause = min(pause * 2, 2.0)
-
-
-def _data(exchange: Exchange) -> dict[str, Any]:
-    data = _body(exchange).get("data")
-    return data if isinstance(data, dict) else {}
 
 
 def _charge(data: dict[str, Any]) -> dict[str, Any]:
@@ -268,11 +246,10 @@ def _settled(data: dict[str, Any]) -> bool:
 
 
 def _summary(exchange: Exchange) -> str:
-    body = _body(exchange)
+    body = answer_body(exchange)
     if "transaction_status" in body:
         return f"HTTP {exchange.status} transaction_status {body['transaction_status']!r}"
-    data = body.get("data")
-    data = data if isinstance(data, dict) else {}
+    data = answer_data(exchange)
     return (
         f"HTTP {exchange.status} status {data.get('status')!r} / charge "
         f"{_charge(data).get('status')!r}"

@@ -33,12 +33,12 @@ from typing import Any
 
 import httpx
 
+from ._facts import answer_data, check_id
 from ._live import Live, accepted, clock_check
 from ._model import Case, CaseContext, SuiteOptions
 from ._results import Exchange, Kind, Outcome
 from ._scenario_checks import amount_value, as_decimal
 from ._setup import Authorization
-from ._transport import SyncASGITransport
 
 __all__ = ["FAN_OUT", "RaceCase", "cases"]
 
@@ -57,9 +57,9 @@ def fan_out(ctx: CaseContext, requests: list[httpx.Request]) -> list[Exchange]:
     """Send *requests* at once; each answer is validated and recorded, in request order."""
     ctx.check_time()
     target = ctx.target
-    transport = getattr(target, "_transport", None)
-    if isinstance(transport, SyncASGITransport):
-        exchanges = asyncio.run(_together(transport.app, requests))
+    app = target.app
+    if app is not None:
+        exchanges = asyncio.run(_together(app, requests))
         for exchange in exchanges:
             if exchange.response is not None:
                 exchange.violations = target.validator.validate_response(
@@ -98,7 +98,7 @@ class RaceCase:
             f"{FAN_OUT} captures of one authorization at once: at most one full capture, never "
             "more captured than authorized, refusals change nothing"
         )
-        self.checks = (self.id, f"{provider}.transaction-facts", clock_check(provider))
+        self.checks = (self.id, check_id(provider), clock_check(provider))
 
     def run(self, ctx: CaseContext) -> None:
         if ctx.options.authorizations is not None:
@@ -159,7 +159,7 @@ class RaceCase:
         histories = charge.get("captureHistories")
         listed = histories if isinstance(histories, list) else []
         entries = [h for h in listed if isinstance(h, dict)]
-        ids = {_data(e).get("id") for e in won}
+        ids = {answer_data(e).get("id") for e in won}
         shown_ids = [h.get("captureId") for h in entries]
         values = (amount_value(h.get("capturedAmount")) or Decimal(0) for h in entries)
         total = sum(values, Decimal(0))
@@ -175,12 +175,6 @@ class RaceCase:
               exchange: Exchange) -> None:  # fmt: skip
         ctx.fail(self.id, message, expected=expected, actual=actual, exchange=exchange,
                  source=SOURCE[self.provider])  # fmt: skip
-
-
-def _data(exchange: Exchange) -> dict[str, Any]:
-    body = exchange.json()
-    data = body.get("data") if isinstance(body, dict) else None
-    return data if isinstance(data, dict) else {}
 
 
 def _summary(exchange: Exchange) -> str:

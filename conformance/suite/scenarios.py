@@ -30,8 +30,8 @@ from typing import Any, NoReturn
 
 import httpx
 
-from .._json import loads
 from ..violations import MISSING
+from ._clock_checks import CLOCK_PATH, move_clock, offers_clock
 from ._facts import Facts
 from ._model import CaseContext, SuiteOptions
 from ._results import Exchange, Kind, Outcome
@@ -50,9 +50,6 @@ from ._scenario_checks import NAMED_CHECKS, answer_line, describe, mismatch, res
 from ._setup import SetupError
 
 __all__ = ["CLOCK_PATH", "ScenarioCase", "cases"]
-
-#: The simulator control API's clock (specs/simulator/openapi.yaml).
-CLOCK_PATH = "/_sim/clock"
 
 
 def cases(provider: str, options: SuiteOptions) -> list[ScenarioCase]:
@@ -104,7 +101,7 @@ class _Run:
 
     def run(self) -> None:
         ctx, sc = self.ctx, self.scenario
-        if SIMULATOR_CLOCK in sc.requires and not _has_clock(ctx):
+        if SIMULATOR_CLOCK in sc.requires and not offers_clock(ctx.target.client):
             self._skip(
                 f"needs the simulator clock ({CLOCK_PATH} of the control API), "
                 f"which the target ({ctx.target.label}) does not offer"
@@ -183,15 +180,7 @@ class _Run:
             seconds = float(render(step.advance, self.variables))
         except (TemplateError, TypeError, ValueError) as exc:
             raise SetupError(f"{self.scenario.id}: cannot move the clock: {exc}") from None
-        try:
-            response = self.ctx.target.client.post(CLOCK_PATH, json={"advance": seconds})
-        except httpx.HTTPError as exc:
-            raise SetupError(f"cannot move the target's clock: {exc}") from None
-        if response.status_code != 200:
-            raise SetupError(
-                f"the target refused to move its clock (POST {CLOCK_PATH}): "
-                f"HTTP {response.status_code} {response.text[:200]}"
-            )
+        move_clock(self.ctx.target.client, seconds)
         # Access tokens were issued on the old time: the setup must not reuse one.
         # The target's clock moved on: its access tokens may have expired.
         self.ctx.setup.forget_token()
@@ -353,18 +342,3 @@ def _code_fits(expected: tuple[str, ...], actual: Any) -> bool:
     if isinstance(actual, int) and not isinstance(actual, bool):
         return any(code.isdigit() and int(code) == actual for code in expected)
     return False
-
-
-def _has_clock(ctx: CaseContext) -> bool:
-    """Whether the target offers the simulator control API's clock."""
-    try:
-        response = ctx.target.client.get(CLOCK_PATH, headers={"Accept": "application/json"})
-    except httpx.HTTPError:
-        return False
-    if response.status_code != 200:
-        return False
-    try:
-        body = loads(response.content)
-    except ValueError:
-        return False
-    return isinstance(body, dict) and isinstance(body.get("now"), str)
