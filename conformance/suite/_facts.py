@@ -239,7 +239,9 @@ def _pivot_capture(session: PivotFacts, data: dict[str, Any]) -> list[Problem]:
     found = _reference(session, data, "/data/paymentSessionClientReferenceId")
     capture_id = data.get("id")
     if isinstance(capture_id, str) and capture_id:
-        if capture_id in session.captures:
+        # An id, not a spelling: the facts name no case for it (session ids are UUIDs).
+        key = capture_id.lower()
+        if key in session.captures:
             found.append(
                 Problem("/data/id", "a capture id new within the session", capture_id,
                         "the capture id was already given to an earlier capture of this session")
@@ -248,7 +250,7 @@ def _pivot_capture(session: PivotFacts, data: dict[str, Any]) -> list[Problem]:
             amount = data.get("amount")
             value = amount_value(amount) if isinstance(amount, dict) else Decimal(0)
             status = data.get("status")
-            session.captures[capture_id] = (value, status if isinstance(status, str) else None)
+            session.captures[key] = (value, status if isinstance(status, str) else None)
     return found
 
 
@@ -279,14 +281,15 @@ def _pivot_session(session: PivotFacts, data: dict[str, Any]) -> list[Problem]:
             if not isinstance(entry, dict) or not isinstance(entry.get("captureId"), str):
                 continue
             at, capture_id = f"{where}/captureHistories/{position}", entry["captureId"]
+            key = capture_id.lower()
             value = as_decimal(entry.get("capturedAmount"))
-            if capture_id in seen:
+            if key in seen:
                 found.append(
                     Problem(f"{at}/captureId", "each capture once", capture_id,
                             "captureHistories names the same capture id twice")
                 )  # fmt: skip
-            seen[capture_id] = value
-            answered = session.captures.get(capture_id)
+            seen[key] = value
+            answered = session.captures.get(key)
             if answered is not None:
                 amount, status = answered
                 if amount is not None and value is not None and amount > 0 and value != amount:
@@ -300,7 +303,7 @@ def _pivot_session(session: PivotFacts, data: dict[str, Any]) -> list[Problem]:
                         Problem(f"{at}/status", sorted(allowed), entry.get("status"),
                                 f"the capture answered {status}; its history cannot say this")
                     )  # fmt: skip
-            before = session.shown.get(capture_id, value)
+            before = session.shown.get(key, value)
             if before is not None and value is not None and before != value:
                 found.append(
                     Problem(f"{at}/capturedAmount", before, entry.get("capturedAmount"),

@@ -166,7 +166,7 @@ class RaceCase:
         if total > auth.amount:
             self._fail(ctx, f"captureHistories add up to {total} on an authorization of "
                        f"{auth.amount}", f"at most {auth.amount}", total, read)  # fmt: skip
-        if sorted(map(str, shown_ids)) != sorted(map(str, ids)):
+        if sorted(str(i).lower() for i in shown_ids) != sorted(str(i).lower() for i in ids):
             self._fail(ctx, f"captureHistories holds {len(entries)} captures, but {len(won)} of "
                        f"{FAN_OUT} concurrent captures were accepted (a refusal must change "
                        "nothing)", sorted(map(str, ids)), shown_ids, read)  # fmt: skip
